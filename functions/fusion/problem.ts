@@ -1,0 +1,32 @@
+import { FusionError } from './errors.js';
+import type { Problem } from './schemas.js';
+
+const TYPES: Record<string, { status: number; title: string }> = {
+  'invalid-json': { status: 400, title: 'Body is not valid JSON' },
+  'invalid-request': { status: 400, title: 'Invalid fusion request' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'insufficient-modalities': { status: 422, title: 'Insufficient modalities' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+  internal: { status: 500, title: 'Internal error' },
+};
+
+/** Base of the `type` URI of every problem object (RFC 9457). */
+export const PROBLEM_BASE = 'urn:problem:late-fusion:';
+
+/** Builds an RFC 9457 problem object for a problem code. */
+export function problem(code: string, detail: string, errors?: Problem['errors']): Problem {
+  const t = TYPES[code] ?? TYPES.internal!;
+  return { type: PROBLEM_BASE + (TYPES[code] ? code : 'internal'), title: t.title, status: t.status, detail, ...(errors?.length ? { errors } : {}) };
+}
+
+/**
+ * Maps any thrown value to a problem. Only `FusionError`s expose their message; anything else
+ * is a bug and callers see a generic 500 without internals.
+ */
+export function toProblem(err: unknown): Problem {
+  if (err instanceof FusionError) return problem(err.code, err.message, err.errors);
+  return problem('internal', 'An internal error occurred. It has been logged; please report it with the request id.');
+}
