@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Profile, STRATEGY_NAMES, fuse, parseWith, type ResolvedProfile } from '../fusion/index.js';
+import { profileForModel } from '../fusion/learned/infer.js';
 import { EXIT, type Io, fail, parseJson, readText, usage } from './io.js';
 
 export const help = `Usage: fusion fuse --strategy <${STRATEGY_NAMES.join('|')}> [--input FILE|-] [--profile FILE]
@@ -11,6 +12,7 @@ Options:
   -i, --input FILE      the request file; "-" or absent reads standard input
   -p, --profile FILE    a profile JSON file whose classes, modalities, weights and options are
                         defaults the request may override (as if the request named it)
+  -m, --model FILE      a learned model artifact for --strategy learned (with --profile, they must agree)
       --compact         print JSON on one line
   -h, --help            show this help
 
@@ -30,6 +32,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         strategy: { type: 'string', short: 's' },
         input: { type: 'string', short: 'i', default: '-' },
         profile: { type: 'string', short: 'p' },
+        model: { type: 'string', short: 'm' },
         compact: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -42,9 +45,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     const input = parseJson(await readText(args.input, io), 'the input');
     let lookup: ((name: string) => ResolvedProfile | undefined) | undefined;
-    if (args.profile) {
-      const profile = parseWith(Profile, parseJson(await readText(args.profile, io), `profile ${args.profile}`), 'profile');
-      lookup = (name) => (name === profile.name ? { profile, version: 'file' } : undefined);
+    const model = args.model ? parseJson(await readText(args.model, io), `model ${args.model}`) : undefined;
+    if (args.profile || model) {
+      const profile = args.profile ? parseWith(Profile, parseJson(await readText(args.profile, io), `profile ${args.profile}`), 'profile') : profileForModel(model);
+      lookup = (name) => (name === profile.name ? { profile, version: 'file', ...(model ? { model } : {}) } : undefined);
       if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
         const target = input as { profile?: unknown };
         target.profile ??= profile.name;

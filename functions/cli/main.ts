@@ -8,6 +8,12 @@ interface Command {
 /** Every subcommand, loaded on demand so `fusion fuse` starts fast. */
 export const COMMANDS: Record<string, Command> = {
   fuse: { summary: 'fuse one request or a batch with a fixed rule', load: () => import('./fuse.js') },
+  batch: { summary: 'fuse a JSONL file line by line, streaming (results and error records)', load: () => import('./batch.js') },
+  serve: { summary: 'serve the HTTP API locally (the Lambda handlers behind node:http)', load: () => import('./serve.js') },
+  publish: { summary: 'validate a profile or model and upload it to the store (S3 or directory)', load: () => import('./publish.js') },
+  profiles: { summary: 'list the stored profiles, or get one (validated, with its version)', load: () => import('./profiles.js') },
+  train: { summary: 'train a learned fusion model, or fit average weights / temperatures', load: () => import('./train.js') },
+  evaluate: { summary: 'compare every rule, model and modality on labelled data (table, JSON, HTML report)', load: () => import('./evaluate.js') },
 };
 
 export const help = () => `Usage: fusion <command> [options]

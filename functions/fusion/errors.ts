@@ -55,14 +55,48 @@ function describe(errors: FieldError[]): string {
   return `${first.path ? `${first.path}: ` : ''}${first.message}${more}`;
 }
 
-/** Converts zod issues into field errors with dotted paths (`predictions.text.probabilities.1`). */
-export function fieldErrors(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
-  prefix = '',
-): FieldError[] {
-  return issues.map((i) => ({ path: joinPath(prefix, i.path.map(String).join('.')), message: i.message }));
+/** The parts of a zod issue that `fieldErrors` reads. */
+export interface IssueLike {
+  readonly path: ReadonlyArray<PropertyKey>;
+  readonly message: string;
+  readonly code?: string;
+  readonly keys?: readonly string[];
+  readonly errors?: ReadonlyArray<ReadonlyArray<IssueLike>>;
+  readonly issues?: ReadonlyArray<IssueLike>;
 }
 
+/**
+ * Converts zod issues into field errors with dotted paths (`predictions.text.probabilities.1`).
+ * An unknown field is reported at its own path; a union whose value had the right type for
+ * exactly one branch reports that branch's issues (the precise ones) instead of "no match".
+ */
+export function fieldErrors(issues: ReadonlyArray<IssueLike>, prefix = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of issues) collect(issue, prefix, out);
+  return out;
+}
+
+function collect(issue: IssueLike, prefix: string, out: FieldError[]): void {
+  const path = joinPath(prefix, issue.path.map(String).join('.'));
+  if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+    for (const key of issue.keys) out.push({ path: joinPath(path, key), message: `unknown field "${key}"; ${issue.message}` });
+    return;
+  }
+  if (issue.code === 'invalid_union' && issue.errors) {
+    const typed = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && i.code === 'invalid_type'));
+    if (typed.length === 1) {
+      for (const i of typed[0]!) collect(i, path, out);
+      return;
+    }
+  }
+  if (issue.code === 'invalid_key' && issue.issues?.[0]) {
+    out.push({ path, message: issue.issues[0].message });
+    return;
+  }
+  out.push({ path, message: issue.message });
+}
+
+/** Joins two dotted paths, either of which may be empty. */
 export function joinPath(prefix: string, path: string): string {
   return prefix && path ? `${prefix}.${path}` : prefix || path;
 }

@@ -1,72 +1,112 @@
 import { z } from 'zod';
 import { FusionError, InsufficientModalitiesError, InvalidRequestError } from './errors.js';
 import { type Prepared, type ProfileLookup, parseWith, prepare } from './prepare.js';
-import { type BatchResponse, FusionBatch, FusionRequest, type FusionResponse } from './schemas.js';
+import { type BatchResponse, FusionBatch, FusionRequest, type FusionResponse, LIMITS } from './schemas.js';
 import type { Strategy } from './strategy.js';
 
 const TIE = 1e-12;
 const parseRequest = z.compile(FusionRequest);
 const parseBatch = z.compile(FusionBatch);
 
-/** Chooses the label: argmax, ties (within 1e-12) broken by `first` or by the plain average. */
-export function chooseLabel(p: Prepared, f: Float64Array): number {
-  let best = 0;
-  for (let c = 1; c < f.length; c++) if (f[c]! > f[best]! + TIE) best = c;
-  if (p.tieBreak === 'first') {
-    for (let c = 0; c < best; c++) if (f[c]! >= f[best]! - TIE) return c;
-    return best;
-  }
-  let chosen = -1;
-  let bestAvg = -Infinity;
-  for (let c = 0; c < f.length; c++) {
-    if (f[c]! < f[best]! - TIE) continue;
-    let avg = 0;
-    for (const d of p.dists) avg += d[c]!;
-    if (avg > bestAvg + TIE) (bestAvg = avg), (chosen = c);
+/**
+ * Chooses the label: argmax of `f`; classes within 1e-12 of the maximum are tied, and the tie
+ * is broken by `first` (earliest in `classes`) or `average` (highest plain, unweighted mean of
+ * the calibrated probabilities among the tied classes, then earliest). For a weighted rule the
+ * mean runs over the modalities with a weight > 0, so a weight-0 modality never changes a result.
+ */
+export function chooseLabel(p: Prepared, f: Float64Array, weighted = true): number {
+  let top = f[0]!;
+  for (let c = 1; c < f.length; c++) if (f[c]! > top) top = f[c]!;
+  const floor = top - TIE;
+  let chosen = 0;
+  while (f[chosen]! < floor) chosen++;
+  if (p.tieBreak === 'first') return chosen;
+  let bestMean = -Infinity;
+  for (let c = chosen; c < f.length; c++) {
+    if (f[c]! < floor) continue;
+    let mean = 0;
+    let n = 0;
+    for (let k = 0; k < p.dists.length; k++) if (!weighted || p.normWeights[k]! > 0) (mean += p.dists[k]![c]!), n++;
+    mean /= n;
+    if (mean > bestMean + TIE) (bestMean = mean), (chosen = c);
   }
   return chosen;
 }
 
+// One fused-distribution buffer kept between calls (taken while in use, so re-entry is safe).
+let spare: Float64Array | undefined;
+
 /** Runs a strategy on a prepared request and builds the response. */
 export function decide(strategy: Strategy, p: Prepared): FusionResponse {
   const C = p.classes.length;
-  const K = p.modalities.length;
-  const f = new Float64Array(C);
+  const f = spare?.length === C ? spare : new Float64Array(C);
+  spare = undefined;
   strategy.combine(p, f);
-  const label = chooseLabel(p, f);
+  const label = chooseLabel(p, f, strategy.weighted);
   const probabilities: Record<string, number> = {};
   for (let c = 0; c < C; c++) probabilities[p.classes[c]!] = f[c]!;
-
-  const support = new Float64Array(K);
-  let total = 0;
-  for (let k = 0; k < K; k++) total += support[k] = strategy.support(p, k, label);
-  const contributions: Record<string, number> = {};
-  for (let k = 0; k < K; k++) contributions[p.modalities[k]!] = total > 0 ? support[k]! / total : 1 / K;
+  const confidence = f[label]!;
+  spare = f;
 
   const res: FusionResponse = {
     strategy: strategy.name,
     label: p.classes[label]!,
-    confidence: f[label]!,
+    confidence,
     probabilities,
     modalities: { used: p.modalities, missing: p.missing },
-    contributions,
+    contributions: shares(strategy, p, label),
   };
   if (p.id !== undefined) res.id = p.id;
   if (!strategy.weighted) res.weighted = false;
-  if (strategy.votes) {
-    const votes: Record<string, number> = {};
-    for (let k = 0; k < K; k++) {
-      if (p.normWeights[k] === 0) continue;
-      const c = p.classes[p.votesFor[k]!]!;
-      votes[c] = (votes[c] ?? 0) + 1;
-    }
-    res.votes = votes;
-  }
+  if (strategy.votes) res.votes = countVotes(p);
   if (p.profile) {
     const { profile, version, stale } = p.profile;
     res.profile = { name: profile.name, version: version ?? 'local', stale: stale ?? false };
   }
   return res;
+}
+
+let supports = new Float64Array(0);
+
+/**
+ * Each modality's support for the label over the total support. With no support at all (every
+ * ballot 0, say) the modalities taking part share equally: those with a weight > 0 for a
+ * weighted rule, all of them for an unweighted one.
+ */
+function shares(strategy: Strategy, p: Prepared, label: number): Record<string, number> {
+  const K = p.modalities.length;
+  const out: Record<string, number> = {};
+  const support = supports.length >= K ? supports : (supports = new Float64Array(Math.max(K, LIMITS.maxModalities)));
+  let total = 0;
+  for (let k = 0; k < K; k++) total += support[k] = strategy.support(p, k, label);
+  if (total > 0) {
+    for (let k = 0; k < K; k++) out[p.modalities[k]!] = support[k]! / total;
+    return out;
+  }
+  let taking = 0;
+  for (let k = 0; k < K; k++) if (!strategy.weighted || p.normWeights[k]! > 0) taking++;
+  for (let k = 0; k < K; k++) out[p.modalities[k]!] = !strategy.weighted || p.normWeights[k]! > 0 ? 1 / taking : 0;
+  return out;
+}
+
+/** How many modalities (with a weight > 0) voted for each class that got a vote. */
+function countVotes(p: Prepared): Record<string, number> {
+  const votes: Record<string, number> = {};
+  const K = p.votesFor.length;
+  for (let k = 0; k < K; k++) {
+    const c = p.votesFor[k]!;
+    if (p.normWeights[k] === 0 || counted(p, c, k)) continue;
+    let n = 0;
+    for (let j = k; j < K; j++) if (p.votesFor[j] === c && p.normWeights[j] !== 0) n++;
+    votes[p.classes[c]!] = n;
+  }
+  return votes;
+}
+
+/** Whether a modality before k with a weight > 0 voted for class c. */
+function counted(p: Prepared, c: number, k: number): boolean {
+  for (let j = 0; j < k; j++) if (p.votesFor[j] === c && p.normWeights[j] !== 0) return true;
+  return false;
 }
 
 /** Whether a parsed JSON value is a batch (`{"items": [...]}`). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { argmax, softmax, temper } from './calibrate.js';
-import { type FieldError, InsufficientModalitiesError, InvalidRequestError, NotFoundError, fieldErrors } from './errors.js';
+import { f64, i32 } from './buffers.js';
+import { classIndex, distribution, preview } from './distribution.js';
+import { type FieldError, InsufficientModalitiesError, InvalidRequestError, NotFoundError, fieldErrors, joinPath } from './errors.js';
 import { type FusionRequest, LIMITS, type Prediction, type Profile } from './schemas.js';
 
 /** A profile as a store hands it over, with where it came from. */
@@ -42,23 +43,35 @@ export interface Prepared {
 }
 
 type Layer = Omit<FusionRequest, 'id' | 'profile'>;
+type Options = NonNullable<Layer['options']>;
 
-/** Layers a request over defaults: record fields merge per key, the rest is replaced. */
+/** Layers a request over defaults: record fields (predictions, weights, options, temperatures) merge per key, the rest is replaced. */
 export function overlay(base: Layer, top: Layer): Layer {
-  const out: Layer = { ...base, ...top };
-  if (base.predictions && top.predictions) out.predictions = { ...base.predictions, ...top.predictions };
-  if (base.weights && top.weights) out.weights = { ...base.weights, ...top.weights };
-  if (base.options && top.options) {
-    out.options = { ...base.options, ...top.options };
-    if (base.options.temperatures && top.options.temperatures)
-      out.options.temperatures = { ...base.options.temperatures, ...top.options.temperatures };
-  }
-  return out;
+  return {
+    classes: top.classes ?? base.classes,
+    modalities: top.modalities ?? base.modalities,
+    predictions: merge(base.predictions, top.predictions),
+    weights: merge(base.weights, top.weights),
+    options: mergeOptions(base.options, top.options),
+  };
+}
+
+function merge<T extends object>(base: T | undefined, top: T | undefined): T | undefined {
+  return base && top ? { ...base, ...top } : (top ?? base);
+}
+
+function mergeOptions(base: Options | undefined, top: Options | undefined): Options | undefined {
+  if (!base || !top) return top ?? base;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(top)) if (value !== undefined) out[key] = value;
+  const temperatures = merge(base.temperatures, top.temperatures);
+  if (temperatures) out.temperatures = temperatures;
+  return out as Options;
 }
 
 /** A profile seen as the lowest layer of defaults. */
 export function profileLayer(p: Profile): Layer {
-  const options: NonNullable<Layer['options']> = {};
+  const options: Options = {};
   if (p.temperatures) options.temperatures = p.temperatures;
   if (p.priors) options.priors = p.priors;
   if (p.mode) options.mode = p.mode;
@@ -68,159 +81,150 @@ export function profileLayer(p: Profile): Layer {
   return { classes: p.classes, modalities: p.modalities, ...(p.weights ? { weights: p.weights } : {}), options };
 }
 
-/** Validates a parsed request against itself, its profile and batch defaults, and calibrates it. */
+const hasOwn = Object.hasOwn;
+const NO_OPTIONS: Options = Object.freeze({});
+
+/** A number the map holds for `key` as its own, else `fallback` (inherited members are never numbers). */
+function own(map: Record<string, number> | undefined, key: string, fallback: number): number {
+  const v = map?.[key];
+  return typeof v === 'number' ? v : fallback;
+}
+
+/**
+ * Validates a parsed request against itself, its profile and batch defaults, and calibrates it.
+ * `at` prefixes every error path (`items.3` inside a batch).
+ */
 export function prepare(req: FusionRequest, lookup?: ProfileLookup, defaults?: FusionRequest, at = ''): Prepared {
   const errors: FieldError[] = [];
-  const err = (path: string, message: string) => errors.push({ path: at ? (path ? `${at}.${path}` : at) : path, message });
-
   const profileRef = req.profile ?? defaults?.profile;
   let resolved: ResolvedProfile | undefined;
   if (profileRef !== undefined) {
     resolved = lookup?.(profileRef);
-    if (!resolved) throw new NotFoundError(`Profile "${profileRef}" was not found.`, [{ path: at ? `${at}.profile` : 'profile', message: `no profile named "${profileRef}"` }]);
+    if (!resolved) throw new NotFoundError(`Profile "${profileRef}" was not found.`, [{ path: joinPath(at, 'profile'), message: `no profile named "${profileRef}"` }]);
   }
-  let merged: Layer = resolved ? profileLayer(resolved.profile) : {};
-  if (defaults) merged = overlay(merged, defaults);
-  merged = overlay(merged, req);
+  // The common case (no profile, no batch defaults) reads the request as it is, without copies.
+  let merged: Layer = req;
+  if (resolved || defaults) {
+    merged = resolved ? profileLayer(resolved.profile) : {};
+    if (defaults) merged = overlay(merged, defaults);
+    merged = overlay(merged, req);
+  }
 
   const classes = merged.classes;
   if (!classes) {
-    err('classes', 'classes is required (or name a profile that defines them), for example ["negative", "positive"]');
+    add(errors, at, 'classes', 'classes is required (or name a profile that defines them), for example ["negative", "positive"]');
     throw new InvalidRequestError(errors);
   }
   if (resolved) {
-    for (const [layer, where] of [[defaults?.classes, 'classes (batch default)'], [req.classes, 'classes']] as const) {
-      if (layer && !sameList(layer, resolved.profile.classes))
-        err(where === 'classes' ? 'classes' : '', `${where} must equal profile "${resolved.profile.name}"'s classes [${resolved.profile.classes.join(', ')}], or be left out`);
-    }
+    const own = resolved.profile.classes;
+    const expect = `must equal profile "${resolved.profile.name}"'s classes [${preview(own)}], or be left out`;
+    if (defaults?.classes && !sameList(defaults.classes, own)) errors.push({ path: 'classes', message: `the batch's classes ${expect}` });
+    if (req.classes && !sameList(req.classes, own)) add(errors, at, 'classes', `classes ${expect}`);
   }
   const C = classes.length;
-  const index = new Map<string, number>();
-  for (let c = 0; c < C; c++) {
-    if (index.has(classes[c]!)) err(`classes.${c}`, `class "${classes[c]}" appears more than once; class names must be distinct`);
-    else index.set(classes[c]!, c);
-  }
+  checkClasses(classes, errors, at);
 
   const predictions = merged.predictions ?? {};
   const names = Object.keys(predictions);
-  if (names.length < LIMITS.minModalities) err('predictions', 'predictions needs at least one modality, for example {"text": {"probabilities": [0.2, 0.8]}}');
-  if (names.length > LIMITS.maxModalities) err('predictions', `predictions allows at most ${LIMITS.maxModalities} modalities, got ${names.length}`);
+  const K = names.length;
+  if (K < LIMITS.minModalities) add(errors, at, 'predictions', 'predictions needs at least one modality, for example {"text": {"probabilities": [0.2, 0.8]}}');
+  if (K > LIMITS.maxModalities) add(errors, at, 'predictions', `predictions allows at most ${LIMITS.maxModalities} modalities, got ${K}`);
+  for (const m of names) {
+    if (m === '') add(errors, at, 'predictions', 'a modality name must not be empty');
+    else if (m.length > LIMITS.maxModalityName) add(errors, at, `predictions.${m}`, `a modality name must be at most ${LIMITS.maxModalityName} characters`);
+  }
   const expected = merged.modalities;
   if (expected) {
-    const known = new Set(expected);
     for (const m of names)
-      if (!known.has(m)) err(`predictions.${m}`, `modality "${m}" is not expected${resolved ? ` by profile "${resolved.profile.name}"` : ''}; expected one of: ${expected.join(', ')}`);
+      if (!expected.includes(m))
+        add(errors, at, `predictions.${m}`, `modality "${m}" is not expected${resolved ? ` by profile "${resolved.profile.name}"` : ''}; expected one of: ${preview(expected)}`);
   }
 
-  const opts = merged.options ?? {};
-  const temps = opts.temperatures ?? {};
-  const weightsIn = merged.weights ?? {};
-  const K = names.length;
+  const opts = merged.options ?? NO_OPTIONS;
+  const temps = opts.temperatures;
+  const weightsIn = merged.weights;
   const dists: Float64Array[] = new Array(K);
-  const weights = new Float64Array(K);
-  const confidences = new Float64Array(K);
-  const votesFor = new Int32Array(K);
-  let weightSum = 0;
+  const weights = f64(K);
+  const confidences = f64(K);
+  const votesFor = i32(K);
+  let maxWeight = 0;
   for (let k = 0; k < K; k++) {
     const m = names[k]!;
-    const d = distribution(predictions[m]!, classes, index, (msg, sub = '') => err(`predictions.${m}${sub}`, msg));
-    const t = temps[m];
-    dists[k] = d && t !== undefined ? temper(d, t) : (d ?? new Float64Array(C));
     const pred = predictions[m]!;
-    confidences[k] = pred.confidence ?? (d ? dists[k]![argmax(dists[k]!)]! : 0);
-    votesFor[k] = pred.label !== undefined ? (index.get(pred.label) ?? 0) : argmax(dists[k]!);
-    const w = weightsIn[m] ?? 1;
+    const t = own(temps, m, 1);
+    const d = distribution(pred, classes, t, errors, at, m) ?? f64(C);
+    dists[k] = d;
+    const label = pred.label === undefined ? -1 : classIndex(classes, pred.label);
+    let best = 0;
+    for (let c = 1; c < C; c++) if (d[c]! > d[best]!) best = c;
+    votesFor[k] = label >= 0 ? label : best;
+    confidences[k] = pred.confidence ?? d[best]!;
+    const w = own(weightsIn, m, 1);
     weights[k] = w;
-    weightSum += w;
+    if (w > maxWeight) maxWeight = w;
   }
-  if (K > 0 && weightSum <= 0) err('weights', `at least one present modality (${names.join(', ')}) must have a weight > 0`);
+  if (K > 0 && !(maxWeight > 0)) add(errors, at, 'weights', `at least one present modality (${preview(names)}) must have a weight > 0`);
 
   let priors: Float64Array | undefined;
   if (opts.priors) {
-    if (opts.priors.length !== C) err('options.priors', `priors has ${opts.priors.length} values but there are ${C} classes; give one prior per class, in the order of classes`);
+    if (opts.priors.length !== C) add(errors, at, 'options.priors', `priors has ${opts.priors.length} values but there are ${C} classes; give one prior per class, in the order of classes`);
     else priors = Float64Array.from(opts.priors);
   }
   if (errors.length) throw new InvalidRequestError(errors);
 
-  const missing = expected ? expected.filter((m) => !(m in predictions)) : [];
+  const missing: string[] = [];
+  if (expected) for (const m of expected) if (!hasOwn(predictions, m) && !missing.includes(m)) missing.push(m);
   const minModalities = opts.minModalities ?? 1;
   if (K < minModalities) {
-    throw new InsufficientModalitiesError(
-      `Insufficient modalities: ${minModalities} needed but ${K} present (${names.join(', ') || 'none'})${missing.length ? `; missing: ${missing.join(', ')}` : ''}.`,
-      [{ path: at ? `${at}.predictions` : 'predictions', message: `send at least ${minModalities} modalities${missing.length ? `; missing: ${missing.join(', ')}` : ''}` }],
-    );
+    const lacking = missing.length ? `; missing: ${missing.join(', ')}` : '';
+    throw new InsufficientModalitiesError(`Insufficient modalities: ${minModalities} needed but ${K} present (${names.join(', ')})${lacking}.`, [
+      { path: joinPath(at, 'predictions'), message: `send at least ${minModalities} modalities${lacking}` },
+    ]);
   }
 
-  const normWeights = new Float64Array(K);
-  for (let k = 0; k < K; k++) normWeights[k] = weights[k]! / weightSum;
+  // Scaling by the largest weight first keeps the sum finite for any finite weights.
+  const normWeights = f64(K);
+  let scaledSum = 0;
+  for (let k = 0; k < K; k++) scaledSum += normWeights[k] = weights[k]! / maxWeight;
+  for (let k = 0; k < K; k++) normWeights[k]! /= scaledSum;
   const out: Prepared = {
     classes, modalities: names, dists, weights, normWeights, confidences, votesFor, missing,
     mode: opts.mode ?? 'hard', tieBreak: opts.tieBreak ?? 'first', epsilon: opts.epsilon ?? 1e-12, predictions,
   };
   if (priors) out.priors = priors;
   if (resolved) out.profile = resolved;
-  const id = req.id ?? undefined;
-  if (id !== undefined) out.id = id;
+  if (req.id !== undefined) out.id = req.id;
   return out;
 }
 
-/** One prediction as a distribution over `classes`, or undefined after reporting what is wrong. */
-function distribution(
-  pred: Prediction,
-  classes: string[],
-  index: Map<string, number>,
-  err: (message: string, sub?: string) => void,
-): Float64Array | undefined {
-  const given = (['probabilities', 'logits', 'label'] as const).filter((f) => pred[f] !== undefined);
-  if (given.length !== 1) {
-    err(given.length ? `give exactly one of probabilities, logits or label, not ${given.join(' and ')}` : 'give one of probabilities, logits or label');
-    return undefined;
-  }
+function add(errors: FieldError[], at: string, path: string, message: string): void {
+  errors.push({ path: joinPath(at, path), message });
+}
+
+// The last class list found valid: requests of one service repeat it, so most checks are a comparison.
+let checked: string[] = [];
+
+/** Class names must be distinct; `__proto__` cannot be a key of the response's probabilities. */
+function checkClasses(classes: string[], errors: FieldError[], at: string): void {
+  if (sameList(classes, checked)) return;
+  const before = errors.length;
   const C = classes.length;
-  if (pred.label !== undefined) {
-    const c = index.get(pred.label);
-    if (c === undefined) return err(`label "${pred.label}" is not a class; expected one of: ${preview(classes)}`, '.label'), undefined;
-    const conf = pred.confidence ?? 1;
-    return new Float64Array(C).fill((1 - conf) / (C - 1)).fill(conf, c, c + 1);
-  }
-  if (pred.logits !== undefined) {
-    if (pred.logits.length !== C) return err(`logits has ${pred.logits.length} values but there are ${C} classes; give one logit per class, in the order of classes`, '.logits'), undefined;
-    return softmax(pred.logits);
-  }
-  const p = pred.probabilities!;
-  const out = new Float64Array(C);
-  if (Array.isArray(p)) {
-    if (p.length !== C) return err(`probabilities has ${p.length} values but there are ${C} classes; give one per class, in the order of classes`, '.probabilities'), undefined;
-    out.set(p);
-  } else {
-    let ok = true;
-    for (const key of Object.keys(p)) {
-      const c = index.get(key);
-      if (c === undefined) {
-        err(`"${key}" is not a class; expected keys: ${preview(classes)}`, `.probabilities.${key}`);
-        ok = false;
-      } else out[c] = p[key]!;
-    }
-    for (const c of classes) if (!(c in p)) (err(`missing the probability of class "${c}"; give every class a value`, '.probabilities'), (ok = false));
-    if (!ok) return undefined;
-  }
-  let sum = 0;
+  const seen = C > 16 ? new Set<string>() : undefined;
   for (let c = 0; c < C; c++) {
-    if (out[c]! < 0) return err(`probability of class "${classes[c]}" is ${out[c]}; probabilities must be >= 0`, '.probabilities'), undefined;
-    sum += out[c]!;
+    const name = classes[c]!;
+    if (name === '__proto__') add(errors, at, `classes.${c}`, 'the class name "__proto__" is reserved; rename the class');
+    const dup = seen ? seen.has(name) : classes.indexOf(name) < c;
+    if (dup) add(errors, at, `classes.${c}`, `class "${name}" appears more than once; class names must be distinct`);
+    seen?.add(name);
   }
-  if (Math.abs(sum - 1) > LIMITS.sumTolerance)
-    return err(`probabilities sum to ${+sum.toPrecision(6)} but must sum to 1 (within ${LIMITS.sumTolerance}); send unnormalised scores as "logits" instead`, '.probabilities'), undefined;
-  for (let c = 0; c < C; c++) out[c]! /= sum;
-  return out;
+  if (errors.length === before) checked = classes.slice();
 }
 
 function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function preview(list: string[]): string {
-  return list.length <= 20 ? list.join(', ') : `${list.slice(0, 20).join(', ')}, ... (${list.length} in all)`;
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Parses `input` with `schema`, throwing an `InvalidRequestError` that lists every field. */

@@ -7,13 +7,14 @@ import { borda } from './rules/borda.js';
 import { max, median, min } from './rules/order.js';
 import { product } from './rules/product.js';
 import { vote } from './rules/vote.js';
+import { learned } from './learned/strategy.js';
 import type { Strategy } from './strategy.js';
 
 /**
  * The one list of strategies. Handlers, routes, `/v1/strategies`, the OpenAPI document, the
  * CLI, the CDK stack and the tests all read it: adding a strategy is one file and one line here.
  */
-export const STRATEGIES = { average, product, max, min, median, vote, borda } as const satisfies Record<string, Strategy>;
+export const STRATEGIES = { average, product, max, min, median, vote, borda, learned } as const satisfies Record<string, Strategy>;
 
 export type StrategyName = keyof typeof STRATEGIES;
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];

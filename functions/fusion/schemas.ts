@@ -10,6 +10,7 @@ export const LIMITS = {
   maxClasses: 1000,
   minModalities: 1,
   maxModalities: 64,
+  maxModalityName: 128,
   maxBatchItems: 1000,
   sumTolerance: 1e-3,
 } as const;
@@ -17,13 +18,17 @@ export const LIMITS = {
 const finite = (what: string) =>
   z.number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a finite number`) });
 
+/** Error of a strict object: names the allowed fields when an unknown one is given. */
+const objectError = (what: string, fields: readonly string[]) => (issue: { code?: string }) =>
+  issue.code === 'unrecognized_keys' ? `${what} has only the fields ${fields.join(', ')}` : `${what} must be a JSON object`;
+
 const ClassName = z
   .string({ error: 'a class name must be a string' })
   .min(1, 'a class name must not be empty');
 const ModalityName = z
   .string()
   .min(1, 'a modality name must not be empty')
-  .max(128, 'a modality name must be at most 128 characters');
+  .max(LIMITS.maxModalityName, `a modality name must be at most ${LIMITS.maxModalityName} characters`);
 
 export const Classes = z
   .array(ClassName, { error: 'classes must be an array of class names, for example ["negative", "positive"]' })
@@ -39,7 +44,7 @@ export const Prediction = z
   .strictObject(
     {
       probabilities: z
-        .union([z.array(finite('a probability')), z.record(z.string(), finite('a probability'))], {
+        .union([z.array(finite('a probability')), z.object({}).catchall(finite('a probability'))], {
           error: 'probabilities must be an array aligned with classes, or an object keyed by class name',
         })
         .optional(),
@@ -47,25 +52,32 @@ export const Prediction = z
       label: z.string({ error: 'label must be a class name' }).optional(),
       confidence: finite('confidence').min(0, 'confidence must be between 0 and 1').max(1, 'confidence must be between 0 and 1').optional(),
     },
-    { error: 'a prediction must be an object with one of "probabilities", "logits" or "label"' },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? 'a prediction has one of probabilities, logits or label (with an optional confidence)'
+          : 'a prediction must be an object with one of "probabilities", "logits" or "label"',
+    },
   )
   .meta({
     description: 'Exactly one of probabilities, logits, or label (with optional confidence, default 1).',
     examples: [{ probabilities: [0.05, 0.15, 0.8] }, { logits: [-1.2, 0.3, 2] }, { label: 'positive', confidence: 0.7 }],
   });
 
+// Maps keyed by modality or class name are `z.object({}).catchall(value)` rather than
+// `z.record(key, value)`: the same JSON and the same JSON Schema (`additionalProperties`), but
+// the compiled parser walks the keys with for-in, which halves the cost of parsing a request.
+// Modality names are checked where they are used (`prepare`).
 export const Weights = z
-  .record(ModalityName, finite('a weight').min(0, 'a weight must be >= 0'), {
-    error: 'weights must be an object mapping modality name to a number >= 0',
-  })
+  .object({}, { error: 'weights must be an object mapping modality name to a number >= 0' })
+  .catchall(finite('a weight').min(0, 'a weight must be >= 0'))
   .meta({ description: 'Per-modality weights (default 1). Weights of absent modalities are ignored.' });
 
 export const Options = z
   .strictObject({
     temperatures: z
-      .record(ModalityName, finite('a temperature').positive('a temperature must be > 0'), {
-        error: 'temperatures must be an object mapping modality name to a number > 0',
-      })
+      .object({}, { error: 'temperatures must be an object mapping modality name to a number > 0' })
+      .catchall(finite('a temperature').positive('a temperature must be > 0'))
       .optional()
       .meta({ description: "Per-modality calibration: p' ∝ p^(1/T); logits: softmax(z/T)." }),
     priors: z
@@ -76,14 +88,16 @@ export const Options = z
     minModalities: z
       .int({ error: 'minModalities must be a whole number' })
       .min(1, 'minModalities must be at least 1')
-      .max(LIMITS.maxModalities)
+      .max(LIMITS.maxModalities, `minModalities must be at most ${LIMITS.maxModalities}`)
       .optional(),
     tieBreak: z.enum(['first', 'average'], { error: 'tieBreak must be "first" or "average"' }).optional(),
     epsilon: finite('epsilon').positive('epsilon must be > 0').max(0.01, 'epsilon must be at most 0.01').optional(),
-  }, { error: 'options must be an object' });
+  }, { error: objectError('options', ['temperatures', 'priors', 'mode', 'minModalities', 'tieBreak', 'epsilon']) });
 
 const requestShape = {
-  id: z.union([z.string().max(256), z.number()], { error: 'id must be a string or a number' }).optional(),
+  id: z
+    .union([z.string().max(256, 'id must be at most 256 characters'), finite('id')], { error: 'id must be a string or a number' })
+    .optional(),
   profile: z
     .string({ error: 'profile must be a profile name, optionally "name@version"' })
     .regex(/^[A-Za-z0-9._-]{1,128}(@[A-Za-z0-9._+/=-]{1,1024})?$/, 'profile must be a name of letters, digits, ".", "_" or "-", optionally followed by "@<version>"')
@@ -91,18 +105,19 @@ const requestShape = {
   classes: Classes.optional(),
   modalities: z
     .array(ModalityName, { error: 'modalities must be an array of expected modality names' })
-    .max(LIMITS.maxModalities)
+    .max(LIMITS.maxModalities, `modalities allows at most ${LIMITS.maxModalities} names`)
     .optional()
     .meta({ description: 'The modalities expected; absent ones are reported in modalities.missing.' }),
   predictions: z
-    .record(ModalityName, Prediction, { error: 'predictions must be an object mapping modality name to its prediction' })
+    .object({}, { error: 'predictions must be an object mapping modality name to its prediction' })
+    .catchall(Prediction)
     .optional(),
   weights: Weights.optional(),
   options: Options.optional(),
 };
 
 /** One fusion request. `classes` and `predictions` are required unless a profile supplies classes. */
-export const FusionRequest = z.strictObject(requestShape, { error: 'the request must be a JSON object' }).meta({
+export const FusionRequest = z.strictObject(requestShape, { error: objectError('a fusion request', Object.keys(requestShape)) }).meta({
   id: 'FusionRequest',
   examples: [
     {
@@ -121,35 +136,45 @@ export const FusionRequest = z.strictObject(requestShape, { error: 'the request 
 
 /** A batch: top-level fields other than `items` are defaults every item may override. */
 export const FusionBatch = z
-  .strictObject({
-    ...requestShape,
-    items: z
-      .array(z.unknown(), { error: 'items must be an array of fusion requests' })
-      .min(1, 'items needs at least 1 request')
-      .max(LIMITS.maxBatchItems, `items allows at most ${LIMITS.maxBatchItems} requests; split larger batches or use the S3 batch input`),
-  })
+  .strictObject(
+    {
+      ...requestShape,
+      items: z
+        .array(z.unknown(), { error: 'items must be an array of fusion requests' })
+        .min(1, 'items needs at least 1 request')
+        .max(LIMITS.maxBatchItems, `items allows at most ${LIMITS.maxBatchItems} requests; split larger batches or use the S3 batch input`),
+    },
+    { error: objectError('a batch', [...Object.keys(requestShape), 'items']) },
+  )
   .meta({ id: 'FusionBatch' });
+
+const profileShape = {
+  name: z
+    .string({ error: 'name is required: the profile name, of letters, digits, ".", "_" or "-"' })
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, 'name must be 1 to 128 letters, digits, ".", "_" or "-"'),
+  description: z.string({ error: 'description must be a string' }).optional(),
+  classes: Classes,
+  modalities: z
+    .array(ModalityName, { error: 'modalities must be an array of the expected modality names' })
+    .min(1, 'modalities needs at least one modality name')
+    .max(LIMITS.maxModalities, `modalities allows at most ${LIMITS.maxModalities} names`),
+  weights: Weights.optional(),
+  temperatures: Options.shape.temperatures,
+  priors: Options.shape.priors,
+  mode: Options.shape.mode,
+  minModalities: Options.shape.minModalities,
+  tieBreak: Options.shape.tieBreak,
+  epsilon: Options.shape.epsilon,
+  model: z
+    .strictObject({ key: z.string().min(1), versionId: z.string().optional() })
+    .optional()
+    .meta({ description: 'Where the learned fusion model artifact lives in the store.' }),
+  training: z.record(z.string(), z.unknown()).optional(),
+};
 
 /** A named set of defaults: classes, expected modalities, weights and options. */
 export const Profile = z
-  .strictObject({
-    name: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'name must be letters, digits, ".", "_" or "-"'),
-    description: z.string().optional(),
-    classes: Classes,
-    modalities: z.array(ModalityName).min(1, 'modalities needs at least one modality name').max(LIMITS.maxModalities),
-    weights: Weights.optional(),
-    temperatures: Options.shape.temperatures,
-    priors: Options.shape.priors,
-    mode: Options.shape.mode,
-    minModalities: Options.shape.minModalities,
-    tieBreak: Options.shape.tieBreak,
-    epsilon: Options.shape.epsilon,
-    model: z
-      .strictObject({ key: z.string().min(1), versionId: z.string().optional() })
-      .optional()
-      .meta({ description: 'Where the learned fusion model artifact lives in the store.' }),
-    training: z.record(z.string(), z.unknown()).optional(),
-  })
+  .strictObject(profileShape, { error: objectError('a profile', Object.keys(profileShape)) })
   .meta({ id: 'Profile' });
 
 export const FusionResponse = z

@@ -1,11 +1,16 @@
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { FusionError, NotFoundError, Profile, type ResolvedProfile, parseWith } from '../fusion/index.js';
+import { dirname, resolve, sep } from 'node:path';
+import { FusionError, NotFoundError, type ResolvedProfile, UnavailableError } from '../fusion/index.js';
 import type { PutResult, Store } from './types.js';
+import { checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
+
+const NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * Profiles as `<dir>/<name>.json` files (the layout of `examples/profiles/`). Keys such as
- * `profiles/x.json` map to `<dir>/x.json`; other keys (models) to `<dir>/<key>`.
+ * `profiles/x.json` map to `<dir>/x.json`; other keys (models) to `<dir>/<key>`. Files are read
+ * on every use (edits show at once) and have no versions: every profile reports "local", and
+ * `name@version` refers to the same file.
  */
 export class DirectoryStore implements Store {
   readonly location: string;
@@ -15,31 +20,31 @@ export class DirectoryStore implements Store {
 
   private path(key: string): string {
     const rel = key.startsWith('profiles/') ? key.slice('profiles/'.length) : key;
-    const full = resolve(this.dir, rel);
-    if (!full.startsWith(resolve(this.dir))) throw new NotFoundError(`Key "${key}" is outside the store.`);
+    const root = resolve(this.dir);
+    const full = resolve(root, rel);
+    if (!full.startsWith(root + sep)) throw new NotFoundError(`Key "${key}" is outside the store.`);
     return full;
   }
 
   async getJson(key: string): Promise<unknown> {
+    const file = this.path(key);
     let text: string;
     try {
-      text = await readFile(this.path(key), 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`No object "${key}" in ${this.location}.`);
       throw e;
     }
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      throw new FusionError('invalid-request', `${key} in ${this.location} is not valid JSON: ${(e as Error).message}`);
-    }
+    return decodeJson(text, file);
   }
 
   async getProfile(ref: string): Promise<ResolvedProfile> {
     const name = ref.split('@')[0]!;
+    const key = `profiles/${name}.json`;
     let raw: unknown;
     try {
-      raw = await this.getJson(`profiles/${name}.json`);
+      if (!NAME.test(name)) throw new NotFoundError(`"${name}" is not a profile name.`);
+      raw = await this.getJson(key);
     } catch (e) {
       if (e instanceof NotFoundError) {
         const names = await this.listProfiles();
@@ -47,12 +52,22 @@ export class DirectoryStore implements Store {
           { path: 'profile', message: `use one of: ${names.join(', ') || '(none stored)'}` },
         ]);
       }
-      throw e;
+      throw unavailable(e);
     }
-    const profile = parseWith(Profile, raw, `profiles/${name}.json`);
-    const resolved: ResolvedProfile = { profile, version: 'local', stale: false };
-    if (profile.model) resolved.model = await this.getJson(profile.model.key);
-    return resolved;
+    try {
+      const where = this.path(key);
+      const profile = checkProfile(raw, where);
+      const resolved: ResolvedProfile = { profile, version: 'local', stale: false };
+      if (profile.model) {
+        const modelFile = this.path(profile.model.key);
+        const model = checkModel(await this.getJson(profile.model.key), modelFile);
+        checkModelFits(profile, model, where, modelFile);
+        resolved.model = model;
+      }
+      return resolved;
+    } catch (e) {
+      throw unavailable(e);
+    }
   }
 
   async listProfiles(): Promise<string[]> {
@@ -67,6 +82,12 @@ export class DirectoryStore implements Store {
     const file = this.path(key);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
-    return { key: join(key) };
+    return { key: file };
   }
+}
+
+/** A stored object that cannot be used is the store's problem (503), not the caller's (400). */
+function unavailable(e: unknown): UnavailableError {
+  const message = e instanceof FusionError || e instanceof Error ? e.message : String(e);
+  return new UnavailableError(message, { cause: e });
 }

@@ -1,18 +1,12 @@
 import type { ResolvedProfile } from '../fusion/index.js';
 
-/** A stored JSON object as read back: its value and the version it had. */
-export interface Stored<T> {
-  value: T;
-  /** S3 versionId when the bucket is versioned, else the ETag; "local" for the directory store. */
-  version: string;
-  /** True when a refresh failed and this is the last good version. */
-  stale: boolean;
-}
-
 /** The result of writing an object. */
 export interface PutResult {
+  /** The full key written (with `FUSION_PREFIX`), or the file path for the directory store. */
   key: string;
+  /** The new object's ETag, without quotes. */
   etag?: string;
+  /** The new object's versionId, when the bucket is versioned. */
   versionId?: string;
 }
 
@@ -27,6 +21,8 @@ export interface Store {
   getProfile(ref: string): Promise<ResolvedProfile>;
   /** Names of the stored profiles. */
   listProfiles(): Promise<string[]>;
+  /** Reads any JSON object by store key (optionally one version), uncached and unvalidated. */
+  getJson(key: string, version?: string): Promise<unknown>;
   /** Writes a JSON object under a store key (for example `profiles/sentiment.json`). */
   putJson(key: string, value: unknown): Promise<PutResult>;
 }

@@ -1,10 +1,77 @@
 import { z } from 'zod';
+import { Classes } from '../schemas.js';
 
-/**
- * A learned fusion model artifact. Placeholder until the learned-fusion work gives it its full
- * schema: any JSON object tagged `"format": "fusion-model"`.
- */
-export const ModelArtifact = z.looseObject({
-  format: z.literal('fusion-model', { error: 'format must be "fusion-model"' }),
+const Vector = z.array(z.number());
+const Rows = z.array(Vector);
+
+const MetricsShape = z.object({ accuracy: z.number(), macroF1: z.number(), logLoss: z.number(), brier: z.number(), ece: z.number() });
+
+/** Where, when and how a model was trained, with its training metrics. */
+export const Training = z.object({
+  rows: z.int().min(1),
+  createdAt: z.string(),
+  dataSha256: z.string().regex(/^[0-9a-f]{64}$/, 'dataSha256 must be 64 lowercase hex digits'),
+  options: z.record(z.string(), z.unknown()),
+  metrics: MetricsShape,
 });
+
+const common = {
+  format: z.literal('fusion-model', { error: 'format must be "fusion-model"' }),
+  version: z.literal(1, { error: 'version must be 1 (the only fusion-model version this service reads)' }),
+  classes: Classes,
+  modalities: z.array(z.string().min(1)).min(1, 'modalities needs at least one modality name'),
+  fill: z.record(z.string(), Vector).meta({ description: "Each modality's mean training distribution, used when it is absent." }),
+  training: Training,
+};
+
+const Linear = { coef: Rows, intercept: Vector };
+
+/** The tagged JSON of a trained meta-learner; `kind` selects the shape of `params`. */
+export const ModelArtifact = z
+  .discriminatedUnion(
+    'kind',
+    [
+      z.object({ ...common, kind: z.literal('logistic'), params: z.object(Linear) }),
+      z.object({
+        ...common,
+        kind: z.literal('linear-svm'),
+        params: z.object({ ...Linear, platt: z.object({ a: Vector, b: Vector }) }),
+      }),
+      z.object({
+        ...common,
+        kind: z.literal('mlp'),
+        params: z.object({
+          activation: z.literal('relu'),
+          layers: z.array(z.object({ weights: Rows, bias: Vector })).min(2, 'layers needs 1 or 2 hidden layers and the output layer').max(3, 'layers needs 1 or 2 hidden layers and the output layer'),
+        }),
+      }),
+    ],
+    { error: 'kind must be "logistic", "linear-svm" or "mlp"' },
+  )
+  .superRefine((a, ctx) => {
+    const C = a.classes.length;
+    const F = C * a.modalities.length;
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    for (const m of a.modalities) if (a.fill[m]?.length !== C) issue(['fill', m], `fill.${m} must hold ${C} numbers, one per class`);
+    const shape = (rows: number[][], bias: number[], out: number, inp: number, path: PropertyKey[]) => {
+      if (rows.length !== out || bias.length !== out || rows.some((r) => r.length !== inp))
+        issue(path, `must be ${out} × ${inp} weights with ${out} biases (${C} classes, ${a.modalities.length} modalities)`);
+    };
+    if (a.kind === 'mlp') {
+      let inp = F;
+      a.params.layers.forEach((l, i) => {
+        const out = i === a.params.layers.length - 1 ? C : l.bias.length;
+        shape(l.weights, l.bias, out, inp, ['params', 'layers', i]);
+        inp = out;
+      });
+      return;
+    }
+    shape(a.params.coef, a.params.intercept, C, F, ['params']);
+    if (a.kind === 'linear-svm' && (a.params.platt.a.length !== C || a.params.platt.b.length !== C))
+      issue(['params', 'platt'], `platt.a and platt.b must hold ${C} numbers each`);
+  })
+  .meta({ id: 'ModelArtifact', description: 'A learned fusion model (format "fusion-model", version 1).' });
+
 export type ModelArtifact = z.infer<typeof ModelArtifact>;
+export type ModelKind = ModelArtifact['kind'];
+export const MODEL_KINDS = ['logistic', 'linear-svm', 'mlp'] as const satisfies readonly ModelKind[];

@@ -4,8 +4,9 @@ import { type Strategy, normalise } from '../strategy.js';
 const reference = 'Kittler, Hatef, Duin & Matas, On combining classifiers, IEEE TPAMI 1998';
 const parameters = ['options.epsilon', 'options.temperatures', 'options.minModalities', 'options.tieBreak'];
 
-/** Order-statistic rules: f_c ∝ stat_k max(p_kc, ε). Unweighted. */
+/** Order-statistic rules: f_c ∝ stat_k max(p_kc, ε). Unweighted; `stat` may reorder `values`. */
 function orderRule(name: string, description: string, stat: (values: Float64Array) => number): Strategy {
+  let values = new Float64Array(0);
   return {
     name,
     description,
@@ -14,7 +15,7 @@ function orderRule(name: string, description: string, stat: (values: Float64Arra
     reference,
     combine(p: Prepared, out: Float64Array) {
       const K = p.dists.length;
-      const values = new Float64Array(K);
+      if (values.length !== K) values = new Float64Array(K);
       for (let c = 0; c < out.length; c++) {
         for (let k = 0; k < K; k++) values[k] = Math.max(p.dists[k]![c]!, p.epsilon);
         out[c] = stat(values);
@@ -25,21 +26,28 @@ function orderRule(name: string, description: string, stat: (values: Float64Arra
   };
 }
 
-export const max = orderRule('max', 'Max rule: per class, the most confident modality’s probability.', (v) => {
+export const max = /* @__PURE__ */ orderRule('max', 'Max rule: per class, the most confident modality’s probability.', (v) => {
   let m = v[0]!;
   for (let i = 1; i < v.length; i++) if (v[i]! > m) m = v[i]!;
   return m;
 });
 
-export const min = orderRule('min', 'Min rule: per class, the least confident modality’s probability.', (v) => {
+export const min = /* @__PURE__ */ orderRule('min', 'Min rule: per class, the least confident modality’s probability.', (v) => {
   let m = v[0]!;
   for (let i = 1; i < v.length; i++) if (v[i]! < m) m = v[i]!;
   return m;
 });
 
 /** Median of an even count is the mean of the two middle values. */
-export const median = orderRule('median', 'Median rule: per class, the median probability across modalities (robust to one outlier).', (v) => {
-  v.sort();
+export const median = /* @__PURE__ */ orderRule('median', 'Median rule: per class, the median probability across modalities (robust to one outlier).', (v) => {
+  // Insertion sort for a handful of modalities, where it beats the builtin's call cost.
+  if (v.length > 16) v.sort();
+  else for (let i = 1; i < v.length; i++) {
+    const x = v[i]!;
+    let j = i - 1;
+    for (; j >= 0 && v[j]! > x; j--) v[j + 1] = v[j]!;
+    v[j + 1] = x;
+  }
   const h = v.length >> 1;
   return v.length % 2 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
 });

@@ -12,24 +12,30 @@ export const product: Strategy = {
   parameters: ['weights', 'options.priors', 'options.epsilon', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
   reference: 'Kittler, Hatef, Duin & Matas, On combining classifiers, IEEE TPAMI 1998',
   combine(p, out) {
-    const logEps = Math.log(p.epsilon);
+    const K = p.dists.length;
+    const C = out.length;
+    // Exponents are divided by the largest weight s and multiplied back at the end, so that
+    // huge weights sharpen the result instead of overflowing the sums.
+    let s = 0;
+    for (let k = 0; k < K; k++) if (p.weights[k]! > s) s = p.weights[k]!;
     let wSum = 0;
     out.fill(0);
-    for (let k = 0; k < p.dists.length; k++) {
-      const d = p.dists[k]!;
-      const w = p.weights[k]!;
-      wSum += w;
+    for (let k = 0; k < K; k++) {
+      const w = p.weights[k]! / s;
       if (w === 0) continue;
-      for (let c = 0; c < out.length; c++) out[c]! += w * (d[c]! > p.epsilon ? Math.log(d[c]!) : logEps);
+      wSum += w;
+      const d = p.dists[k]!;
+      for (let c = 0; c < C; c++) out[c]! += w * Math.log(d[c]! > p.epsilon ? d[c]! : p.epsilon);
     }
-    if (p.priors && wSum !== 1) {
+    const exponent = 1 / s - wSum; // (1 − Σ_k w_k) / s
+    if (p.priors && exponent !== 0) {
       let total = 0;
-      for (let c = 0; c < out.length; c++) total += p.priors[c]!;
-      for (let c = 0; c < out.length; c++) out[c]! += (1 - wSum) * Math.log(p.priors[c]! / total);
+      for (let c = 0; c < C; c++) total += p.priors[c]!;
+      for (let c = 0; c < C; c++) out[c]! += exponent * Math.log(p.priors[c]! / total);
     }
     let max = -Infinity;
-    for (let c = 0; c < out.length; c++) if (out[c]! > max) max = out[c]!;
-    for (let c = 0; c < out.length; c++) out[c] = Math.exp(out[c]! - max);
+    for (let c = 0; c < C; c++) if (out[c]! > max) max = out[c]!;
+    for (let c = 0; c < C; c++) out[c] = Math.exp(s * (out[c]! - max));
     normalise(out);
   },
   support: (p, k, c) => p.weights[k]! * p.dists[k]![c]!,

@@ -1,0 +1,168 @@
+/**
+ * Batch section: fused lines per second through the streaming JSONL core on a 1,000,000-line
+ * file, beside a plain loop that only JSON.parse + JSON.stringify each line of the same file
+ * (same reader, same writer), and the CLI's peak RSS on 100k versus 1M lines, each measured in
+ * its own child process (`fusion batch`, maxRSS from process.resourceUsage(), median of 3), with
+ * the heap still in use after a full GC at the end (what the run really keeps).
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runBatch } from '../../functions/events/batch-core.js';
+import { READ_CHUNK_BYTES, readLines, writableSink } from '../../functions/events/lines.js';
+import type { SectionResult } from '../run.js';
+
+const BIG = Number(process.env.BENCH_BATCH_LINES ?? 1_000_000);
+const SMALL = Math.round(BIG / 10);
+const ROUNDS = 3;
+const ROOT = resolve(import.meta.dirname, '../..');
+/**
+ * V8 grows its young generation (and defers full GCs) on long allocation-heavy runs, so peak RSS
+ * creeps up with run time even though the heap kept after a GC does not. Capping the young
+ * generation (NODE_OPTIONS) shows the bound; measured beside Node's defaults.
+ */
+const CAPPED_YOUNG_GENERATION = '--max-semi-space-size=4';
+
+export async function run(): Promise<SectionResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-batch-'));
+  try {
+    const big = join(dir, 'big.jsonl');
+    const small = join(dir, 'small.jsonl');
+    await generate(big, BIG);
+    await generate(small, SMALL);
+    const out = join(dir, 'out.jsonl');
+
+    const plain: number[] = [];
+    const fused: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      plain.push(await timed(() => plainLoop(big, out)));
+      fused.push(await timed(() => fuseFile(big, out)));
+    }
+    const plainRate = BIG / median(plain);
+    const fusedRate = BIG / median(fused);
+
+    const memory = async (flags: string[]) => {
+      const smallRuns: ChildMemory[] = [];
+      const bigRuns: ChildMemory[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        smallRuns.push(await childMemory(small, join(dir, 'o-small.jsonl'), flags));
+        bigRuns.push(await childMemory(big, join(dir, 'o-big.jsonl'), flags));
+      }
+      return { smallRuns, bigRuns, small: median(smallRuns.map((m) => m.maxRSS)), big: median(bigRuns.map((m) => m.maxRSS)) };
+    };
+    const defaults = await memory([]);
+    const capped = await memory([CAPPED_YOUNG_GENERATION]);
+    const rssSmall = defaults.small;
+    const rssBig = defaults.big;
+    const heapSmall = median(defaults.smallRuns.map((m) => m.heapAfterGc));
+    const heapBig = median(defaults.bigRuns.map((m) => m.heapAfterGc));
+    const rows = [
+      { measure: `plain JSON.parse + JSON.stringify, ${BIG} lines (median of ${ROUNDS})`, value: Math.round(plainRate), unit: 'lines/s' },
+      { measure: `fusion batch core (average), ${BIG} lines (median of ${ROUNDS})`, value: Math.round(fusedRate), unit: 'lines/s' },
+      { measure: 'ratio fused / plain (target >= 0.5)', value: +(fusedRate / plainRate).toFixed(3), unit: '' },
+      { measure: `peak RSS of fusion batch, ${SMALL} lines`, value: +(rssSmall / 1024).toFixed(1), unit: 'MiB' },
+      { measure: `peak RSS of fusion batch, ${BIG} lines`, value: +(rssBig / 1024).toFixed(1), unit: 'MiB' },
+      { measure: 'RSS ratio big / small (target <= 1.3)', value: +(rssBig / rssSmall).toFixed(3), unit: '' },
+      { measure: `heap in use after a full GC at the end, ${SMALL} lines`, value: +(heapSmall / 2 ** 20).toFixed(1), unit: 'MiB' },
+      { measure: `heap in use after a full GC at the end, ${BIG} lines`, value: +(heapBig / 2 ** 20).toFixed(1), unit: 'MiB' },
+      { measure: `peak RSS with ${CAPPED_YOUNG_GENERATION}, ${SMALL} lines`, value: +(capped.small / 1024).toFixed(1), unit: 'MiB' },
+      { measure: `peak RSS with ${CAPPED_YOUNG_GENERATION}, ${BIG} lines`, value: +(capped.big / 1024).toFixed(1), unit: 'MiB' },
+      { measure: `RSS ratio big / small with ${CAPPED_YOUNG_GENERATION}`, value: +(capped.big / capped.small).toFixed(3), unit: '' },
+    ];
+    return {
+      rows,
+      extra: { lines: BIG, rounds: ROUNDS, plainSeconds: plain, fusedSeconds: fused, ratio: fusedRate / plainRate, memory: { defaults, capped: { flag: CAPPED_YOUNG_GENERATION, ...capped } }, rssRatio: rssBig / rssSmall },
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes `n` three-modality sentiment requests with varied numbers, streaming. */
+async function generate(file: string, n: number): Promise<void> {
+  const sink = writableSink(createWriteStream(file));
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const dist = () => {
+    const a = rand() + 0.01, b = rand() + 0.01, c = rand() + 0.01, s = a + b + c;
+    return [+(a / s).toFixed(4), +(b / s).toFixed(4), +(1 - +(a / s).toFixed(4) - +(b / s).toFixed(4)).toFixed(4)];
+  };
+  let chunk = '';
+  for (let i = 0; i < n; i++) {
+    const req = {
+      id: `r${i}`,
+      classes: ['negative', 'neutral', 'positive'],
+      predictions: { text: { probabilities: dist() }, video: { probabilities: dist() }, audio: { logits: [rand() * 4 - 2, rand() * 4 - 2, rand() * 4 - 2] } },
+      weights: { text: 0.5, video: 0.3, audio: 0.2 },
+    };
+    chunk += `${JSON.stringify(req)}\n`;
+    if (chunk.length > 1 << 16) await sink.write(chunk), (chunk = '');
+  }
+  await sink.write(chunk);
+  await sink.end();
+}
+
+async function plainLoop(input: string, output: string): Promise<void> {
+  const sink = writableSink(createWriteStream(output));
+  for await (const group of readLines(createReadStream(input, { highWaterMark: READ_CHUNK_BYTES }))) {
+    let out = '';
+    for (const line of group) if (line) out += `${JSON.stringify(JSON.parse(line))}\n`;
+    await sink.write(out);
+  }
+  await sink.end();
+}
+
+async function fuseFile(input: string, output: string): Promise<void> {
+  const sink = writableSink(createWriteStream(output));
+  const summary = await runBatch(readLines(createReadStream(input, { highWaterMark: READ_CHUNK_BYTES })), { output: sink }, { strategy: 'average' });
+  await sink.end();
+  if (summary.failed) throw new Error(`bench data had ${summary.failed} failed lines`);
+}
+
+interface ChildMemory {
+  /** Peak resident set size, KiB (process.resourceUsage().maxRSS). */
+  maxRSS: number;
+  /** Bytes of heap still in use after a forced full GC once the run is over. */
+  heapAfterGc: number;
+}
+
+/**
+ * Runs `fusion batch` on `input` in a child process (with `flags`; --expose-gc only so the child
+ * can report what survives a full GC) and returns its memory figures.
+ */
+function childMemory(input: string, output: string, flags: string[]): Promise<ChildMemory> {
+  const code = `import { main } from ${JSON.stringify(join(ROOT, 'functions/cli/main.ts'))};
+const code = await main(['batch', '--strategy', 'average', '--input', ${JSON.stringify(input)}, '--output', ${JSON.stringify(output)}]);
+const maxRSS = process.resourceUsage().maxRSS;
+globalThis.gc();
+process.stdout.write(JSON.stringify({ code, maxRSS, heapAfterGc: process.memoryUsage().heapUsed }));`;
+  return new Promise((resolveMemory, reject) => {
+    const child = spawn(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        const { code: exit, maxRSS, heapAfterGc } = JSON.parse(text) as ChildMemory & { code: number };
+        if (exit !== 0) throw new Error(`fusion batch exited ${exit}`);
+        resolveMemory({ maxRSS, heapAfterGc });
+      } catch (e) {
+        reject(new Error(`child did not report its memory: ${(e as Error).message}; output: ${text.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return (performance.now() - t) / 1000;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -1,0 +1,104 @@
+/**
+ * The promotion guardrail of S3-triggered retraining, pure: train the profile's model kind on
+ * new labelled data, estimate its log loss on that data by stratified cross-validation, score
+ * the profile's current model on the same rows, and promote only if the new model is not worse
+ * by more than the profile's margin.
+ */
+import { z } from 'zod';
+import { type Profile, parseWith } from '../fusion/index.js';
+import {
+  type Dataset,
+  MODEL_KINDS,
+  type ModelArtifact,
+  type ModelKind,
+  fitModel,
+  loadModel,
+  predictDists,
+  score,
+  stratifiedFolds,
+  subset,
+} from '../fusion/learned/index.js';
+
+/** A profile's `training` section: the model kind and its options, and the guardrail's settings. */
+export const TrainingSection = z.strictObject({
+  model: z.enum(MODEL_KINDS, { error: `training.model must be one of: ${MODEL_KINDS.join(', ')}` }),
+  C: z.number().positive('C must be > 0').optional(),
+  hidden: z.array(z.int().min(1)).min(1).max(2).optional(),
+  alpha: z.number().min(0).optional(),
+  seed: z.int().optional(),
+  modalityDropout: z.number().min(0).max(0.95).optional(),
+  /** How much worse (in log loss) the new model may be and still replace the current one (default 0). */
+  promotionMargin: z.number().min(0, 'promotionMargin must be >= 0').default(0),
+  /** Cross-validation folds for the new model's log loss (default 5). */
+  folds: z.int().min(2, 'folds must be at least 2').max(20).default(5),
+});
+export type TrainingSection = z.infer<typeof TrainingSection>;
+
+/** The profile's training settings, validated; errors name `training.<field>`. */
+export function trainingSection(profile: Profile): TrainingSection | undefined {
+  return profile.training === undefined ? undefined : parseWith(TrainingSection, profile.training, 'training');
+}
+
+/** What the guardrail decided, and the numbers it decided on. */
+export interface PromotionDecision {
+  promote: boolean;
+  reason: string;
+  /** Rows scored: those with at least the profile's minModalities modalities. */
+  rows: number;
+  folds: number;
+  margin: number;
+  /** The new model kind's cross-validated log loss on the new data. */
+  candidateLogLoss: number;
+  /** The current model's log loss on the same rows (absent without a current model). */
+  currentLogLoss?: number;
+}
+
+/** The trained artifact (fitted on all the new data) and the decision about it. */
+export interface Retrained {
+  artifact: ModelArtifact;
+  decision: PromotionDecision;
+}
+
+/**
+ * Trains `config.model` on `data` and decides whether it replaces `current` (the profile's
+ * model now, if any): promote when candidate CV log loss <= current log loss + margin.
+ */
+export function retrain(data: Dataset, profile: Profile, config: TrainingSection, current: ModelArtifact | undefined, meta: { dataSha256: string; createdAt: string }): Retrained {
+  const options = { model: config.model as ModelKind, C: config.C, hidden: config.hidden, alpha: config.alpha, seed: config.seed, modalityDropout: config.modalityDropout };
+  const artifact = fitModel(data, options, meta.dataSha256, meta.createdAt);
+
+  const min = profile.minModalities ?? 1;
+  const used = new Set(data.examples.filter((e) => e.prepared.modalities.length >= min));
+  const C = data.classes.length;
+  const K = Math.min(config.folds, used.size);
+  const fold = stratifiedFolds(data.examples.map((e) => e.label), K);
+  const probs: Float64Array[] = [];
+  const labels: number[] = [];
+  for (let k = 0; k < K; k++) {
+    const trainIdx: number[] = [];
+    data.examples.forEach((_, i) => fold[i] !== k && trainIdx.push(i));
+    if (!trainIdx.length) continue;
+    const model = loadModel(fitModel(subset(data, trainIdx), options, meta.dataSha256, meta.createdAt), profile);
+    data.examples.forEach((e, i) => {
+      if (fold[i] !== k || !used.has(e)) return;
+      probs.push(predictDists(model, e.prepared.modalities, e.prepared.dists, new Float64Array(C)));
+      labels.push(e.label);
+    });
+  }
+  const candidateLogLoss = score(probs, labels, C).metrics.logLoss;
+  const base = { rows: labels.length, folds: K, margin: config.promotionMargin, candidateLogLoss };
+  if (!current) return { artifact, decision: { ...base, promote: true, reason: `profile "${profile.name}" has no current model; the new ${config.model} model (cross-validated log loss ${fmt(candidateLogLoss)}) becomes its first` } };
+
+  const model = loadModel(current, profile);
+  const currentProbs = data.examples.filter((e) => used.has(e)).map((e) => predictDists(model, e.prepared.modalities, e.prepared.dists, new Float64Array(C)));
+  const currentLabels = data.examples.filter((e) => used.has(e)).map((e) => e.label);
+  const currentLogLoss = score(currentProbs, currentLabels, C).metrics.logLoss;
+  const promote = candidateLogLoss <= currentLogLoss + config.promotionMargin;
+  const compare = `new ${config.model} model's ${K}-fold cross-validated log loss ${fmt(candidateLogLoss)} vs the current model's ${fmt(currentLogLoss)} on the same ${labels.length} rows (margin ${config.promotionMargin})`;
+  const reason = promote ? `promoted: ${compare}` : `not promoted: worse by ${fmt(candidateLogLoss - currentLogLoss)}, more than the margin: ${compare}`;
+  return { artifact, decision: { ...base, currentLogLoss, promote, reason } };
+}
+
+function fmt(x: number): string {
+  return x.toFixed(4);
+}

@@ -1,0 +1,129 @@
+/**
+ * Queue-triggered fusion. Each message body is a fusion request (or a batch) plus `"strategy"`
+ * (or a `strategy` message attribute) and an optional `"id"`. Every message gets an answer on
+ * the results queue (`FUSION_RESULTS_QUEUE_URL`): the result, or the problem object when the
+ * request cannot be fused. Only retryable failures (results queue unreachable, profile store
+ * unavailable, a bug) are reported in `batchItemFailures`, so SQS redelivers just those and
+ * its redrive policy moves a message that keeps failing to the dead-letter queue.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  FusionError,
+  InvalidRequestError,
+  type ResolvedProfile,
+  STRATEGY_NAMES,
+  UnavailableError,
+  fuse,
+  referencedProfiles,
+  toProblem,
+} from '../fusion/index.js';
+import { logger, metrics } from '../observability.js';
+import { createStore } from '../store/index.js';
+import { BatchedSender, type ResultMessage, sqsClient } from './results-queue.js';
+
+const processor = new BatchProcessor(EventType.SQS);
+const senders = new Map<string, BatchedSender>();
+let client: ReturnType<typeof sqsClient> | undefined;
+
+function sender(): BatchedSender {
+  const url = process.env.FUSION_RESULTS_QUEUE_URL;
+  if (!url) throw new Error('FUSION_RESULTS_QUEUE_URL is not set: the results queue is where every answer goes.');
+  let s = senders.get(url);
+  if (!s) senders.set(url, (s = new BatchedSender((client ??= sqsClient()), url)));
+  return s;
+}
+
+/** Lambda entry: fuses every message, answers each on the results queue, reports retryable failures. */
+export async function handler(event: SQSEvent, context?: Context): Promise<PartialItemFailureResponse> {
+  if (context) logger.addContext(context);
+  const results = sender();
+  const counts = { fused: 0, answeredWithProblem: 0 };
+  // Answers are sent 10 to a call; the last partial call goes once every record has its answer.
+  let unanswered = event.Records.length;
+  const answered = () => --unanswered === 0 && results.flush();
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    try {
+      let answer;
+      try {
+        answer = await answerFor(record);
+      } finally {
+        if (!answer) answered();
+      }
+      const sent = results.send(answer.message);
+      answered();
+      await sent;
+      counts[answer.fused ? 'fused' : 'answeredWithProblem']++;
+    } catch (e) {
+      logger.warn('Message will be retried', { messageId: record.messageId, error: e as Error });
+      throw e;
+    }
+  };
+  const response = await processPartialResponse(event, recordHandler, processor, { ...(context ? { context } : {}), throwOnFullBatchFailure: false });
+  const retried = response.batchItemFailures.length;
+  logger.info('Messages processed', { messages: event.Records.length, ...counts, retried });
+  metrics.addMetric('QueueMessages', MetricUnit.Count, event.Records.length);
+  metrics.addMetric('QueueFused', MetricUnit.Count, counts.fused);
+  metrics.addMetric('QueueAnsweredWithProblem', MetricUnit.Count, counts.answeredWithProblem);
+  metrics.addMetric('QueueRetried', MetricUnit.Count, retried);
+  metrics.publishStoredMetrics();
+  return response;
+}
+
+/**
+ * The answer to one message: its result, or its problem when the request is at fault. Throws
+ * (so the message is retried) only when retrying can help: the store is unavailable, or a bug.
+ */
+async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: ResultMessage }> {
+  const reply: { id: string | number | null; sourceMessageId: string; strategy: string | null } = { id: null, sourceMessageId: record.messageId, strategy: null };
+  const attributes = (outcome: string) => ({ sourceMessageId: record.messageId, outcome });
+  try {
+    const body = parseBody(record);
+    const id = body.id;
+    if (typeof id === 'string' || typeof id === 'number') reply.id = id;
+    const { strategy, request } = splitStrategy(body, record);
+    reply.strategy = strategy;
+    const lookup = await profilesFor(request);
+    const result = fuse(strategy, request, lookup);
+    return { fused: true, message: { body: JSON.stringify({ ...reply, result }), attributes: attributes('fused') } };
+  } catch (e) {
+    if (!(e instanceof FusionError) || e instanceof UnavailableError) throw e;
+    return { fused: false, message: { body: JSON.stringify({ ...reply, error: toProblem(e) }), attributes: attributes('problem') } };
+  }
+}
+
+/** The message body as a JSON object; anything else is a 400. */
+function parseBody(record: SQSRecord): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch (e) {
+    throw new FusionError('invalid-json', `The message body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new InvalidRequestError([{ path: '', message: 'the message body must be a JSON object: a fusion request plus "strategy"' }]);
+  return body as Record<string, unknown>;
+}
+
+/** The strategy a message names (body first, then the `strategy` attribute) and the request without it. */
+function splitStrategy(body: Record<string, unknown>, record: SQSRecord): { strategy: string; request: Record<string, unknown> } {
+  const { strategy: inBody, ...request } = body;
+  const strategy = inBody ?? record.messageAttributes?.strategy?.stringValue;
+  if (typeof strategy !== 'string' || strategy === '')
+    throw new InvalidRequestError([
+      { path: 'strategy', message: `give "strategy" in the body or as a "strategy" message attribute: one of ${STRATEGY_NAMES.join(', ')}` },
+    ]);
+  return { strategy, request };
+}
+
+/** Loads the profiles a request names through the (cached) store; unknown names are left for the core's 404. */
+async function profilesFor(request: unknown): Promise<((name: string) => ResolvedProfile | undefined) | undefined> {
+  const names = referencedProfiles(request);
+  if (!names.length) return undefined;
+  const store = createStore(process.env);
+  const loaded = new Map<string, ResolvedProfile>();
+  for (const name of names) loaded.set(name, await store.getProfile(name));
+  return (name) => loaded.get(name);
+}

@@ -1,0 +1,140 @@
+import { softmax } from '../calibrate.js';
+import { InvalidRequestError } from '../errors.js';
+import { parseWith } from '../prepare.js';
+import type { Profile } from '../schemas.js';
+import { ModelArtifact } from './artifact.js';
+import { featurise } from './features.js';
+import { linearScores } from './logistic.js';
+import { mlpPredict } from './mlp.js';
+import { plattProbabilities } from './svm.js';
+
+/** A validated artifact ready for inference. */
+export interface Model {
+  artifact: ModelArtifact;
+  fill: Float64Array[];
+  /** Feature position of each modality. */
+  index: Map<string, number>;
+  /** Probabilities for one feature vector (modalities in artifact order), into `out`. */
+  predict(x: Float64Array, out: Float64Array): Float64Array;
+  /**
+   * Probabilities from distributions in artifact modality order (absent: fill) into `full`, and
+   * for each present modality k, with k replaced by its fill, into `without[k]`.
+   */
+  occlude(dists: (Float64Array | undefined)[], full: Float64Array, without: Float64Array[]): void;
+  /** Profiles already checked against the artifact. */
+  checked: WeakSet<Profile>;
+}
+
+const loaded = new WeakMap<object, Model>();
+
+/**
+ * Validates a model artifact (parsed JSON) once and prepares it for inference; repeated calls
+ * with the same object are free. With a profile, its classes and modalities must match.
+ */
+export function loadModel(raw: unknown, profile?: Profile): Model {
+  let model = typeof raw === 'object' && raw !== null ? loaded.get(raw) : undefined;
+  if (!model) {
+    model = compile(parseWith(ModelArtifact, raw, 'model'));
+    if (typeof raw === 'object' && raw !== null) loaded.set(raw, model);
+  }
+  if (profile && !model.checked.has(profile)) {
+    checkAgainst(model.artifact, profile);
+    model.checked.add(profile);
+  }
+  return model;
+}
+
+/** Rejects an artifact whose classes (in order) or set of modalities differ from the profile's. */
+export function checkAgainst(a: ModelArtifact, profile: Profile): void {
+  const fix = `retrain the model with this profile (fusion train --profile ${profile.name}) or point the profile at a matching model`;
+  if (a.classes.length !== profile.classes.length || a.classes.some((c, i) => c !== profile.classes[i]))
+    throw new InvalidRequestError([
+      { path: 'model.classes', message: `the model's classes [${a.classes.join(', ')}] differ from profile "${profile.name}"'s classes [${profile.classes.join(', ')}]; ${fix}` },
+    ]);
+  const mine = new Set(a.modalities);
+  if (a.modalities.length !== profile.modalities.length || profile.modalities.some((m) => !mine.has(m)))
+    throw new InvalidRequestError([
+      { path: 'model.modalities', message: `the model's modalities [${a.modalities.join(', ')}] differ from profile "${profile.name}"'s modalities [${profile.modalities.join(', ')}]; ${fix}` },
+    ]);
+}
+
+function compile(artifact: ModelArtifact): Model {
+  const fill = artifact.modalities.map((m) => Float64Array.from(artifact.fill[m]!));
+  const index = new Map(artifact.modalities.map((m, k) => [m, k]));
+  const C = artifact.classes.length;
+  const K = fill.length;
+  const x = new Float64Array(K * C);
+  if (artifact.kind === 'mlp') {
+    const predict: Model['predict'] = (features, out) => mlpPredict(artifact.params, features, out);
+    const occlude: Model['occlude'] = (dists, full, without) => {
+      predict(featurise(dists, fill, x), full);
+      for (let k = 0; k < K; k++) {
+        if (!dists[k]) continue;
+        const d = dists[k];
+        dists[k] = undefined;
+        predict(featurise(dists, fill, x), without[k]!);
+        dists[k] = d;
+      }
+    };
+    return { artifact, fill, index, predict, checked: new WeakSet(), occlude };
+  }
+  // Linear kinds: scores are sums of per-modality parts, so removing a modality is a subtraction.
+  const { coef, intercept } = artifact.params;
+  const platt = artifact.kind === 'linear-svm' ? artifact.params.platt : undefined;
+  const link = (z: Float64Array, out: Float64Array) => (platt ? plattProbabilities(platt, z, out) : softmax(z, 1, out as Float64Array<ArrayBuffer>));
+  const part = (k: number, d: Float64Array, out: Float64Array) => {
+    for (let c = 0; c < C; c++) {
+      const w = coef[c]!;
+      let s = 0;
+      for (let j = 0, o = k * C; j < C; j++) s += w[o + j]! * d[j]!;
+      out[c] = s;
+    }
+    return out;
+  };
+  const fillParts = fill.map((f, k) => part(k, f, new Float64Array(C)));
+  const parts = fill.map(() => new Float64Array(C));
+  const z = new Float64Array(C);
+  const zk = new Float64Array(C);
+  const predict: Model['predict'] = (features, out) => link(linearScores(artifact.params, features, z), out);
+  const occlude: Model['occlude'] = (dists, full, without) => {
+    for (let c = 0; c < C; c++) z[c] = intercept[c]!;
+    for (let k = 0; k < K; k++) {
+      const p = dists[k] ? part(k, dists[k]!, parts[k]!) : fillParts[k]!;
+      for (let c = 0; c < C; c++) z[c]! += p[c]!;
+    }
+    link(z, full);
+    for (let k = 0; k < K; k++) {
+      if (!dists[k]) continue;
+      for (let c = 0; c < C; c++) zk[c] = z[c]! - parts[k]![c]! + fillParts[k]![c]!;
+      link(zk, without[k]!);
+    }
+  };
+  return { artifact, fill, index, predict, checked: new WeakSet(), occlude };
+}
+
+/** Distributions given by modality name, placed in the artifact's modality order (absent: undefined). */
+export function orderDists(
+  model: Model, modalities: string[], dists: Float64Array[], skip = -1,
+  ordered: (Float64Array | undefined)[] = new Array(model.fill.length),
+): (Float64Array | undefined)[] {
+  ordered.fill(undefined);
+  for (let k = 0; k < modalities.length; k++) {
+    if (k === skip) continue;
+    const at = model.index.get(modalities[k]!);
+    if (at === undefined) throw new InvalidRequestError([{ path: `predictions.${modalities[k]}`, message: `modality "${modalities[k]}" is not one of the model's modalities: ${model.artifact.modalities.join(', ')}` }]);
+    ordered[at] = dists[k];
+  }
+  return ordered;
+}
+
+/** Probabilities of the model for modality distributions given by name (absent ones use the fill). */
+export function predictDists(model: Model, modalities: string[], dists: Float64Array[], out: Float64Array, skip = -1): Float64Array {
+  const ordered = orderDists(model, modalities, dists, skip);
+  return model.predict(featurise(ordered, model.fill, new Float64Array(model.fill.length * out.length)), out);
+}
+
+/** A minimal profile for a bare model artifact: its classes and modalities, named "model". */
+export function profileForModel(raw: unknown): Profile {
+  const { classes, modalities } = loadModel(raw).artifact;
+  return { name: 'model', classes, modalities };
+}

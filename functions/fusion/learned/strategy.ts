@@ -1,0 +1,66 @@
+import { InvalidRequestError } from '../errors.js';
+import type { Prepared } from '../prepare.js';
+import type { Strategy } from '../strategy.js';
+import { type Model, loadModel, orderDists } from './infer.js';
+
+/** Buffers of one model's latest outputs. */
+interface Outputs {
+  /** Present distributions in the model's modality order. */
+  ordered: (Float64Array | undefined)[];
+  /** The model's distribution with every present modality. */
+  full: Float64Array;
+  /** By model modality: the distribution with that modality replaced by its fill vector. */
+  without: Float64Array[];
+}
+
+const buffers = new WeakMap<Model, Outputs>();
+// `decide` calls combine, then support for each modality, on the same request: the latest
+// request's outputs serve them all, in buffers reused across requests (no garbage per call).
+let lastRequest: Prepared | undefined;
+let lastModel: Model | undefined;
+let lastOutputs: Outputs | undefined;
+
+/** The request profile's model, validated against the profile. */
+function modelOf(p: Prepared): Model {
+  const resolved = p.profile;
+  if (!resolved)
+    throw new InvalidRequestError([{ path: 'profile', message: 'the learned strategy needs a profile with a trained model: name it with "profile": "<name>"' }]);
+  if (resolved.model === undefined)
+    throw new InvalidRequestError([
+      { path: 'profile', message: `profile "${resolved.profile.name}" has no learned model; train one (fusion train --model logistic) and set the profile's "model": {"key": "<artifact key>"}` },
+    ]);
+  return loadModel(resolved.model, resolved.profile);
+}
+
+function run(p: Prepared): Outputs {
+  if (lastRequest === p) return lastOutputs!;
+  lastRequest = undefined;
+  const model = modelOf(p);
+  const C = p.classes.length;
+  let o = buffers.get(model);
+  if (!o) buffers.set(model, (o = { ordered: new Array(model.fill.length), full: new Float64Array(C), without: model.fill.map(() => new Float64Array(C)) }));
+  model.occlude(orderDists(model, p.modalities, p.dists, -1, o.ordered), o.full, o.without);
+  [lastRequest, lastModel, lastOutputs] = [p, model, o];
+  return o;
+}
+
+/**
+ * Learned fusion: a meta-learner (logistic regression, linear SVM or MLP) trained on the
+ * modalities' calibrated distributions, loaded from the profile's `model`. A modality's
+ * support for a class is how much that class's probability drops when the modality is
+ * replaced by its fill vector (occlusion), floored at 0.
+ */
+export const learned: Strategy = {
+  name: 'learned',
+  description: 'Learned fusion: a trained meta-learner (logistic, linear-svm or mlp) from the profile’s model.',
+  weighted: false,
+  parameters: ['profile', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
+  reference: 'Wolpert, Stacked generalization, Neural Networks 1992; Baltrušaitis, Ahuja & Morency, Multimodal machine learning: a survey and taxonomy, IEEE TPAMI 2019',
+  combine(p, out) {
+    out.set(run(p).full);
+  },
+  support(p, k, c) {
+    const o = run(p);
+    return Math.max(0, o.full[c]! - o.without[lastModel!.index.get(p.modalities[k]!)!]![c]!);
+  },
+};

@@ -1,0 +1,54 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { FusionError } from '../fusion/errors.js';
+import { logPayloads } from '../observability.js';
+import { createStore, type Store } from '../store/index.js';
+
+/** Default `FUSION_MAX_BODY_BYTES`: 1 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** What the HTTP handlers read from the environment. */
+export interface HttpConfig {
+  store: Store;
+  /** Largest accepted request body in bytes (`FUSION_MAX_BODY_BYTES`). */
+  maxBodyBytes: number;
+  /** `FUSION_LOG_PAYLOADS=true`. */
+  logPayloads: boolean;
+}
+
+const current = new AsyncLocalStorage<NodeJS.ProcessEnv>();
+const configs = new WeakMap<NodeJS.ProcessEnv, HttpConfig>();
+
+/**
+ * Runs `fn` as one invocation seeing `env` as its environment. In Lambda nothing calls this and
+ * handlers see `process.env`; the local server uses it so that one process can host servers
+ * with different settings (tests start several).
+ */
+export function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => T): T {
+  return current.run(env, fn);
+}
+
+/** The environment of the current invocation. */
+export function invocationEnv(): NodeJS.ProcessEnv {
+  return current.getStore() ?? process.env;
+}
+
+/**
+ * The configuration for `env`, built once per environment object (for `process.env`: once per
+ * process, at cold start), so the store and its cache live across warm invocations.
+ */
+export function httpConfig(env: NodeJS.ProcessEnv = invocationEnv()): HttpConfig {
+  let config = configs.get(env);
+  if (!config) {
+    config = { store: createStore(env), maxBodyBytes: maxBodyBytes(env.FUSION_MAX_BODY_BYTES), logPayloads: logPayloads(env) };
+    configs.set(env, config);
+  }
+  return config;
+}
+
+function maxBodyBytes(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_MAX_BODY_BYTES;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new FusionError('invalid-configuration', `FUSION_MAX_BODY_BYTES must be a whole number of bytes >= 1 (got "${value}"); unset it for the default ${DEFAULT_MAX_BODY_BYTES}.`);
+  return n;
+}

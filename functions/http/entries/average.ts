@@ -1,0 +1,4 @@
+import { average } from '../../fusion/rules/average.js';
+import { fuseHandler } from '../handler.js';
+
+export const handler = fuseHandler(average);

@@ -1,0 +1,4 @@
+import { max } from '../../fusion/rules/order.js';
+import { fuseHandler } from '../handler.js';
+
+export const handler = fuseHandler(max);

@@ -1,0 +1,4 @@
+import { median } from '../../fusion/rules/order.js';
+import { fuseHandler } from '../handler.js';
+
+export const handler = fuseHandler(median);

@@ -1,0 +1,3 @@
+import { metaHandler } from '../meta.js';
+
+export const handler = metaHandler();

@@ -1,0 +1,4 @@
+import { min } from '../../fusion/rules/order.js';
+import { fuseHandler } from '../handler.js';
+
+export const handler = fuseHandler(min);

@@ -1,0 +1,4 @@
+import { vote } from '../../fusion/rules/vote.js';
+import { fuseHandler } from '../handler.js';
+
+export const handler = fuseHandler(vote);

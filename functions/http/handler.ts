@@ -1,0 +1,131 @@
+/**
+ * The Lambda handler factory: middy around the pure core. Each strategy's entry file calls
+ * `fuseHandler(rule)` with its own rule module only, so its bundle holds only that rule.
+ */
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpEventNormalizer from '@middy/http-event-normalizer';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { Context } from 'aws-lambda';
+import { fuseAny, referencedProfiles } from '../fusion/fuse.js';
+import type { ProfileLookup, ResolvedProfile } from '../fusion/prepare.js';
+import type { BatchResponse, FusionResponse } from '../fusion/schemas.js';
+import type { Strategy } from '../fusion/strategy.js';
+import { METRIC, emitMetrics, logger } from '../observability.js';
+import type { Store } from '../store/index.js';
+import { httpConfig } from './config.js';
+import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds } from './middleware.js';
+
+// Cold start: the store (and its client and cache) for the process environment.
+httpConfig(process.env);
+
+/** `FUSION_CORS_ORIGINS`: comma-separated allowed origins ("*" for any). Unset: no CORS headers. */
+const CORS_ORIGINS = (process.env.FUSION_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+
+/**
+ * The security headers a JSON API needs (OWASP REST Security Cheat Sheet): no framing, no
+ * content sniffing, HSTS, no referrer, CSP `default-src 'none'`. Headers that govern browser
+ * features of HTML pages (Permissions-Policy, COEP/COOP, Origin-Agent-Cluster, ...) would add
+ * 2 kB to every response for nothing.
+ */
+const CSP: Record<string, string | null> = {
+  'default-src': "'none'",
+  'frame-ancestors': "'none'",
+  // null removes the middleware's default directives meant for HTML pages.
+  'base-uri': null,
+  'form-action': null,
+  'report-to': null,
+  'require-trusted-types-for': null,
+  sandbox: null,
+  'upgrade-insecure-requests': null,
+};
+const SECURITY_HEADERS = {
+  contentSecurityPolicy: CSP as Record<string, string>,
+  crossOriginEmbedderPolicy: false,
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  dnsPrefetchControl: false,
+  downloadOptions: false,
+  permissionsPolicy: false,
+  permittedCrossDomainPolicies: false,
+};
+
+/** What every entry exports as `handler`: an API Gateway event in, a response out. */
+export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+/**
+ * The middlewares every route shares: event and header normalisation, CORS (only when
+ * `FUSION_CORS_ORIGINS` is set), security headers and the problem+json error mapper.
+ */
+export function httpStack(opts: { strategy?: string } = {}) {
+  const stack = middy<HttpEvent, HttpResult, Error, Context>().use(httpEventNormalizer()).use(httpHeaderNormalizer());
+  if (CORS_ORIGINS.length)
+    stack.use(
+      httpCors({
+        origins: CORS_ORIGINS,
+        methods: 'GET,POST,OPTIONS',
+        headers: 'content-type,authorization,x-amz-date,x-amz-security-token,x-amz-content-sha256',
+        disableBeforePreflightResponse: false,
+      }),
+    );
+  return stack.use(httpSecurityHeaders(SECURITY_HEADERS)).use(problemResponses(opts));
+}
+
+/** Loads the profiles a request names (in parallel) and returns the lookup the core expects. */
+export async function loadProfiles(store: Store, names: string[]): Promise<ProfileLookup | undefined> {
+  if (names.length === 0) return undefined;
+  const loaded = new Map<string, ResolvedProfile>();
+  await Promise.all(names.map(async (name) => loaded.set(name, await store.getProfile(name))));
+  return (name) => loaded.get(name);
+}
+
+function summarise(result: FusionResponse | BatchResponse) {
+  const results = 'results' in result ? result.results : [result];
+  let missing = 0;
+  let stale = 0;
+  for (const r of results) {
+    missing += r.modalities.missing.length;
+    if (r.profile?.stale) stale++;
+  }
+  return { decisions: results.length, missing, stale };
+}
+
+/** The handler of `POST /v1/fuse/<strategy>`: a single request or a batch, as JSON. */
+export function fuseHandler(strategy: Strategy): HttpHandler {
+  return httpStack({ strategy: strategy.name })
+    .use(allowMethods(['POST']))
+    .use(bodyLimit())
+    .use(jsonBody())
+    .handler(async (event, context) => {
+      const started = performance.now();
+      const config = httpConfig();
+      const input: unknown = event.body;
+      const lookup = await loadProfiles(config.store, referencedProfiles(input));
+      const result = fuseAny(strategy, input, lookup);
+
+      const { decisions, missing, stale } = summarise(result);
+      emitMetrics(
+        { strategy: strategy.name },
+        {
+          [METRIC.decisionsFused]: decisions,
+          [METRIC.itemsPerRequest]: decisions,
+          [METRIC.missingModalities]: missing,
+          ...(stale ? { [METRIC.staleProfiles]: stale } : {}),
+        },
+      );
+      // One line per decision at DEBUG: API Gateway's access log already records every request,
+      // and at INFO this line would cost more CPU than the fusion itself.
+      logger.debug('fused', {
+        ...requestIds(event, context),
+        strategy: strategy.name,
+        status: 200,
+        decisions,
+        missing_modalities: missing,
+        ...(stale ? { stale_profiles: stale } : {}),
+        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        ...(config.logPayloads ? { request: input, response: result } : {}),
+      });
+      return json(200, result);
+    });
+}

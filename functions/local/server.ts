@@ -1,0 +1,128 @@
+/**
+ * The local server behind `npm start`: node:http in front of the very handlers Lambda runs.
+ * Each request becomes an API Gateway v2 event, is routed with the same table CDK deploys
+ * (`functions/http/routes.ts`) and answered with the handler's own response.
+ */
+import { existsSync } from 'node:fs';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { problem } from '../fusion/problem.js';
+import { httpConfig, withEnv } from '../http/config.js';
+import type { HttpHandler } from '../http/handler.js';
+import { type HttpResult, json } from '../http/middleware.js';
+import { DEFAULT_ENTRY, ENTRIES, entryFile, matchRoute } from '../http/routes.js';
+import { logger } from '../observability.js';
+import { lambdaContext, toEventV2 } from './event.js';
+
+/** API Gateway's own payload limit (10 MiB); the handlers enforce `FUSION_MAX_BODY_BYTES` below it. */
+export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Where to listen and the environment the handlers see. */
+export interface ServerOptions {
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Environment of every invocation (store, limits, payload logging). Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A running local server. */
+export interface LocalServer {
+  /** Base URL, for example `http://127.0.0.1:3000`. */
+  url: string;
+  port: number;
+  /** Stops accepting connections, closes open ones and resolves when the server is down. */
+  close(): Promise<void>;
+}
+
+/** Loads every entry's `handler` (one per strategy, plus meta), exactly as Lambda would. */
+export async function loadHandlers(): Promise<Map<string, HttpHandler>> {
+  const loaded = await Promise.all(
+    ENTRIES.map(async (entry) => {
+      const file = entryFile(entry);
+      if (!existsSync(file)) throw new Error(`Route entry "${entry}" has no file ${file}; add one exporting \`handler\` (see average.ts).`);
+      const mod = (await import(pathToFileURL(file).href)) as { handler?: HttpHandler };
+      if (typeof mod.handler !== 'function') throw new Error(`${file} does not export a \`handler\` function.`);
+      return [entry, mod.handler] as const;
+    }),
+  );
+  return new Map(loaded);
+}
+
+type Body = Buffer | 'too-large';
+
+function readBody(req: IncomingMessage): Promise<Body> {
+  if (Number(req.headers['content-length']) > GATEWAY_MAX_BODY_BYTES) return Promise.resolve('too-large');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > GATEWAY_MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        resolve('too-large');
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, result: HttpResult, requestId: string, close = false): void {
+  // A Content-Length (as API Gateway sends) instead of chunked encoding: one write per response.
+  const headers: Record<string, string | number> = { ...result.headers, 'Content-Length': Buffer.byteLength(result.body), 'apigw-requestid': requestId };
+  if (close) headers.Connection = 'close';
+  res.writeHead(result.statusCode, headers);
+  res.end(result.body);
+}
+
+/** Starts the local API. Rejects (with the listen error, e.g. `EADDRINUSE`) if it cannot listen. */
+export async function startServer(opts: ServerOptions = {}): Promise<LocalServer> {
+  const env = opts.env ?? process.env;
+  const host = opts.host ?? '127.0.0.1';
+  httpConfig(env); // fail now on a bad configuration, not on the first request
+  const handlers = await loadHandlers();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = matchRoute(req.method ?? 'GET', url.pathname);
+    const event = toEventV2(req, url, body === 'too-large' ? Buffer.alloc(0) : body, route ? `${route.method} ${route.path}` : '$default');
+    const requestId = event.requestContext.requestId;
+    if (body === 'too-large') {
+      const limit = `API Gateway's limit of ${GATEWAY_MAX_BODY_BYTES} bytes`;
+      return send(res, json(413, problem('payload-too-large', `The body is over ${limit}. Split a large batch into several requests.`), 'application/problem+json'), requestId, true);
+    }
+    const entry = route?.entry ?? DEFAULT_ENTRY;
+    const result = await withEnv(env, () => handlers.get(entry)!(event, lambdaContext(`late-fusion-${entry}`)));
+    send(res, result, requestId);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // Only reached if a handler itself throws (the error mapper should prevent it) or the client vanished.
+      logger.error('local server failed to answer', { error: err as Error });
+      if (!res.headersSent) send(res, json(500, problem('internal', 'An internal error occurred.'), 'application/problem+json'), '', true);
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 3000, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

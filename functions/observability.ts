@@ -1,0 +1,61 @@
+/**
+ * Logs and metrics, set up once per process (at cold start) and shared by every function.
+ *
+ * - `logger`: Powertools Logger, one JSON object per line. Prediction payloads are never logged
+ *   unless `FUSION_LOG_PAYLOADS=true` (see `logPayloads`).
+ * - `metrics`: Powertools Metrics, CloudWatch embedded metric format (EMF) on stdout.
+ *
+ * Environment: `POWERTOOLS_SERVICE_NAME` (default "late-fusion"), `POWERTOOLS_METRICS_NAMESPACE`
+ * (default "LateFusion"), `POWERTOOLS_LOG_LEVEL`, `POWERTOOLS_METRICS_DISABLED`.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+
+const SERVICE = process.env.POWERTOOLS_SERVICE_NAME || 'late-fusion';
+
+/** The structured JSON logger every function writes to. */
+export const logger = new Logger({ serviceName: SERVICE });
+
+/** Powertools Metrics that can say whether it is switched off (`POWERTOOLS_METRICS_DISABLED`). */
+class FusionMetrics extends Metrics {
+  get enabled(): boolean {
+    return !this.isDisabled();
+  }
+}
+
+/** The EMF metrics emitter every function writes to. */
+export const metrics = new FusionMetrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'LateFusion', serviceName: SERVICE });
+
+/** Metric names, in one place so dashboards, alarms and code agree. */
+export const METRIC = {
+  /** Decisions produced (1 per single request, one per item of a batch). */
+  decisionsFused: 'DecisionsFused',
+  /** Items in a request (1 for a single request). */
+  itemsPerRequest: 'ItemsPerRequest',
+  /** Expected modalities that were absent, summed over the request's decisions. */
+  missingModalities: 'MissingModalities',
+  /** Requests rejected as invalid (400, 413, 415, 422). */
+  validationFailures: 'ValidationFailures',
+  /** Decisions made with a stale cached profile (the store could not refresh it). */
+  staleProfiles: 'StaleProfiles',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/**
+ * Emits `values` (counts) under `dimensions` as one EMF record. Everything happens in one
+ * synchronous block, so concurrent requests in one process (the local server) never mix
+ * their dimensions.
+ */
+export function emitMetrics(dimensions: Record<string, string>, values: Partial<Record<MetricName, number>>): void {
+  const entries = Object.entries(values);
+  if (entries.length === 0 || !metrics.enabled) return;
+  for (const [name, value] of Object.entries(dimensions)) metrics.addDimension(name, value);
+  for (const [name, value] of entries) metrics.addMetric(name, MetricUnit.Count, value);
+  metrics.publishStoredMetrics();
+}
+
+/** Whether logs may carry request and response payloads (`FUSION_LOG_PAYLOADS=true`). */
+export function logPayloads(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.FUSION_LOG_PAYLOADS === 'true';
+}

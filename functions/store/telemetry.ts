@@ -1,0 +1,36 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from '../observability.js';
+
+/** What the S3 store reports about its health. */
+export interface StoreEvents {
+  /** A revalidation failed; the last good version is served, marked stale. */
+  stale(info: { key: string; version: string; reason: string }): void;
+  /** Nothing good is cached and the object cannot be loaded (the caller gets a 503). */
+  unavailable(info: { key: string; reason: string }): void;
+}
+
+/** Metric names the store emits (counts). */
+export const STORE_METRIC = {
+  /** A revalidation failed and the last good version is kept (once per failed attempt, at most once per TTL per key). */
+  revalidationFailed: 'StoreRevalidationFailed',
+  /** An object could not be loaded with nothing good cached. */
+  unavailable: 'StoreUnavailable',
+} as const;
+
+function count(name: string): void {
+  // A single metric is its own EMF record, written at once: rare events that must not wait for
+  // (or mix their dimensions into) a handler's metrics.
+  metrics.singleMetric().addMetric(name, MetricUnit.Count, 1);
+}
+
+/** Warnings through the shared Powertools logger, counts through the shared metrics. */
+export const powertoolsEvents: StoreEvents = {
+  stale({ key, version, reason }) {
+    logger.warn('store revalidation failed; serving the last good version (stale)', { key, version, reason });
+    count(STORE_METRIC.revalidationFailed);
+  },
+  unavailable({ key, reason }) {
+    logger.warn('store object unavailable and nothing good cached', { key, reason });
+    count(STORE_METRIC.unavailable);
+  },
+};

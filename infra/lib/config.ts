@@ -1,0 +1,72 @@
+/**
+ * The stack's parameters, read once from CDK context (`cdk.json` or `npx cdk deploy -c key=value`)
+ * and checked with zod, so a typo fails synthesis with the key's name and how to fix it.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+
+/** Log retentions CloudWatch accepts, except "never expire" (an unbounded bill). */
+const RETENTIONS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE);
+
+/** A list given as a JSON array (cdk.json) or a comma-separated string (`-c key=a,b`). */
+const list = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string().min(1)),
+);
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
+/** Every context key the stack reads (all prefixed `fusion:`), with its default. */
+const Context = z
+  .object({
+    auth: z.enum(['iam', 'jwt']).default('iam'),
+    jwtIssuer: z.url().optional(),
+    jwtAudience: list.optional(),
+    corsOrigins: list.default([]),
+    logRetentionDays: z.coerce
+      .number()
+      .refine((d) => RETENTIONS.includes(d), `must be one of ${RETENTIONS.join(', ')} (days)`)
+      .default(30),
+    dlqMaxReceiveCount: count(1, 1000).default(5),
+    throttleRateLimit: count(1, 100_000).default(100),
+    throttleBurstLimit: count(1, 5_000).default(200),
+    cacheTtlSeconds: count(0, 86_400).default(30),
+    s3TimeoutMs: count(100, 60_000).default(2000),
+    maxBodyBytes: count(1, 10 * 1024 * 1024).default(1024 * 1024),
+    logPayloads: flag.default(false),
+    batchOutputExpirationDays: count(1, 3650).default(30),
+    largeBatchConcurrency: count(1, 10_000).default(50),
+    alarmErrorRate: z.coerce.number().gt(0).lt(1).default(0.01),
+    alarmP99LatencyMs: count(1, 30_000).default(1000),
+    alarmOldestMessageSeconds: count(1, 1_209_600).default(300),
+    alarmTopicArn: z.string().startsWith('arn:').optional(),
+    serviceName: z.string().min(1).default('late-fusion'),
+    metricsNamespace: z.string().min(1).default('LateFusion'),
+  })
+  .refine((c) => c.auth !== 'jwt' || (c.jwtIssuer && c.jwtAudience?.length), {
+    message: 'fusion:auth=jwt needs fusion:jwtIssuer (the token issuer URL) and fusion:jwtAudience (one or more audiences)',
+    path: ['auth'],
+  });
+
+/** The validated stack parameters. */
+export type FusionConfig = z.output<typeof Context>;
+
+/** The context keys, for the docs and error messages. */
+export const CONTEXT_KEYS = Object.keys(Context.shape).map((k) => `fusion:${k}`);
+
+/**
+ * Reads `fusion:*` context from `node` (an app or stack) and returns the parameters, or throws
+ * an error naming every invalid key.
+ */
+export function readConfig(node: Node): FusionConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(Context.shape)) {
+    const value = node.tryGetContext(`fusion:${key}`);
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = Context.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `  fusion:${i.path.join('.')}: ${i.message}`);
+  throw new Error(`Invalid CDK context:\n${problems.join('\n')}\nSet it in cdk.json "context" or with -c key=value.`);
+}

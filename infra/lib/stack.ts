@@ -1,0 +1,150 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { EventType } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import type { Construct } from 'constructs';
+import { DEFAULT_ENTRY, ENTRIES, ROUTES, entryFile } from '../../functions/http/routes.js';
+import { acknowledge, grantPrefixes } from './access.js';
+import { FusionAlarms } from './alarms.js';
+import { FusionApi } from './api.js';
+import { type FusionConfig, readConfig } from './config.js';
+import { FusionFunction, SIZES } from './fusion-function.js';
+import { LargeBatch } from './large-batch.js';
+import { FusionQueues } from './queues.js';
+import { DataStorage, PREFIX } from './storage.js';
+
+/** Entry files of the event-driven functions (`functions/events/`). */
+export const EVENT_ENTRIES = {
+  s3Batch: 'functions/events/s3-batch.ts',
+  sqs: 'functions/events/sqs.ts',
+  retrain: 'functions/events/retrain.ts',
+} as const;
+
+/** Construct id of the function serving a routing entry (`average` → `AverageFunction`). */
+export function functionId(entry: string): string {
+  return `${entry[0]!.toUpperCase()}${entry.slice(1)}Function`;
+}
+
+/**
+ * The whole late-fusion system: one function per strategy plus the meta function behind an
+ * HTTP API, the data bucket, the S3-batch, SQS and retraining functions, the large-batch state
+ * machine, queues and alarms. Parameters come from `fusion:*` context (see `config.ts`).
+ */
+export class FusionStack extends Stack {
+  readonly config: FusionConfig;
+  /** Every function, by construct id. */
+  readonly functions = new Map<string, FusionFunction>();
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, { description: 'Late (decision-level) fusion service: API, batch, queue and retraining', ...props });
+    this.node.setContext('@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2', true);
+    const config = (this.config = readConfig(this.node));
+    const { bucket } = new DataStorage(this, 'Storage', config);
+    const queues = new FusionQueues(this, 'Queues', { config, consumerTimeout: SIZES.queue.timeout });
+    const store = { FUSION_BUCKET: bucket.bucketName, FUSION_CACHE_TTL_SECONDS: `${config.cacheTtlSeconds}`, FUSION_S3_TIMEOUT_MS: `${config.s3TimeoutMs}` };
+    const make = (fid: string, props: Omit<ConstructorParameters<typeof FusionFunction>[2], 'config'>) => {
+      const fn = new FusionFunction(this, fid, { config, ...props });
+      this.functions.set(fid, fn);
+      return fn;
+    };
+
+    // HTTP: one function per routing entry (each strategy, and meta).
+    const http = {
+      ...store,
+      FUSION_MAX_BODY_BYTES: `${config.maxBodyBytes}`,
+      FUSION_LOG_PAYLOADS: `${config.logPayloads}`,
+      ...(config.corsOrigins.length ? { FUSION_CORS_ORIGINS: config.corsOrigins.join(',') } : {}),
+    };
+    const byEntry = new Map<string, FusionFunction>();
+    for (const entry of ENTRIES) {
+      const meta = entry === DEFAULT_ENTRY;
+      const fn = make(functionId(entry), {
+        entry: entryFile(entry),
+        description: meta ? 'GET /v1/strategies, /v1/health, /v1/openapi.json and unknown routes' : `POST /v1/fuse/${entry}`,
+        ...(meta ? SIZES.meta : SIZES.api),
+        environment: http,
+      });
+      if (!meta) grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: true });
+      byEntry.set(entry, fn);
+    }
+    const api = new FusionApi(this, 'Api', { config, functions: byEntry });
+
+    // Events: S3 batch files, the request queue, retraining on new training data.
+    const onFailure = new SqsDestination(queues.failedEvents);
+    const s3Batch = make('S3BatchFunction', {
+      entry: EVENT_ENTRIES.s3Batch,
+      description: `Fuses JSONL files under ${PREFIX.batchIn}<strategy>/ (and Distributed Map batches)`,
+      ...SIZES.batch,
+      environment: { ...store, FUSION_LOG_PAYLOADS: `${config.logPayloads}` },
+      onFailure,
+    });
+    grantPrefixes(s3Batch, s3Batch.role, bucket, {
+      read: [PREFIX.profiles, PREFIX.models, 'batch/in', PREFIX.batchOut],
+      write: [PREFIX.batchOut],
+      remove: [PREFIX.batchOut],
+      list: true,
+    });
+    bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(s3Batch), { prefix: PREFIX.batchIn, suffix: '.jsonl' });
+
+    const sqs = make('SqsFunction', {
+      entry: EVENT_ENTRIES.sqs,
+      description: 'Fuses requests from the request queue and answers on the results queue',
+      ...SIZES.queue,
+      environment: { ...store, FUSION_RESULTS_QUEUE_URL: queues.results.queueUrl, FUSION_LOG_PAYLOADS: `${config.logPayloads}` },
+    });
+    grantPrefixes(sqs, sqs.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: true });
+    queues.results.grantSendMessages(sqs);
+    sqs.addEventSource(new SqsEventSource(queues.requests, { batchSize: 10, reportBatchItemFailures: true }));
+    acknowledge(sqs, {
+      'Serverless-LambdaEventSourceMappingDestination':
+        'SQS event source mappings take no on-failure destination; failed messages go to the queue’s dead-letter queue (redrive policy).',
+    });
+
+    const retrain = make('RetrainFunction', {
+      entry: EVENT_ENTRIES.retrain,
+      description: `Trains, evaluates and maybe promotes a model when data lands under ${PREFIX.training}`,
+      ...SIZES.retrain,
+      environment: { ...store, FUSION_LOG_PAYLOADS: `${config.logPayloads}` },
+      onFailure,
+    });
+    grantPrefixes(retrain, retrain.role, bucket, {
+      read: [PREFIX.training, PREFIX.models, PREFIX.profiles],
+      write: [PREFIX.models, PREFIX.reports, PREFIX.profiles],
+      list: true,
+    });
+    bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(retrain), { prefix: PREFIX.training, suffix: '.jsonl' });
+
+    const large = new LargeBatch(this, 'LargeBatch', { config, bucket, fuse: s3Batch, failedEvents: queues.failedEvents });
+
+    new FusionAlarms(this, 'Alarms', {
+      config,
+      targets: {
+        api: api.api,
+        stage: api.stage,
+        routes: ROUTES,
+        functions: this.functions,
+        deadLetterQueues: [queues.deadLetter, queues.failedEvents],
+        workQueues: [queues.requests],
+      },
+    });
+
+    // CDK's singleton custom resource that configures the bucket's notifications.
+    for (const child of this.node.children)
+      if (child.node.id.startsWith('BucketNotificationsHandler'))
+        acknowledge(child, {
+          'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+            'CDK’s own bucket-notification custom resource: it runs only during deployment and needs just its log permissions.',
+        });
+
+    const out = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
+    out('ApiUrl', api.url, 'Base URL of the HTTP API (SigV4-signed requests unless fusion:auth=jwt)');
+    if (api.callerPolicy) out('CallerPolicyArn', api.callerPolicy.managedPolicyArn, 'Attach to a modality service role to let it call the API');
+    out('BucketName', bucket.bucketName, 'Data bucket: profiles/, models/, batch/, training/, reports/');
+    out('RequestQueueUrl', queues.requests.queueUrl, 'Send fusion requests here');
+    out('ResultsQueueUrl', queues.results.queueUrl, 'Results and problems come back here');
+    out('DeadLetterQueueUrl', queues.deadLetter.queueUrl, 'Requests that failed repeatedly');
+    out('FailedEventsQueueUrl', queues.failedEvents.queueUrl, 'Failed S3-triggered invocations and undeliverable events');
+    out('LargeBatchStateMachineArn', large.stateMachine.stateMachineArn, 'Start with {"key", "strategy"} or npx fusion batch --remote');
+  }
+}
