@@ -18,12 +18,6 @@ const BIG = Number(process.env.BENCH_BATCH_LINES ?? 1_000_000);
 const SMALL = Math.round(BIG / 10);
 const ROUNDS = 3;
 const ROOT = resolve(import.meta.dirname, '../..');
-/**
- * V8 grows its young generation (and defers full GCs) on long allocation-heavy runs, so peak RSS
- * creeps up with run time even though the heap kept after a GC does not. Capping the young
- * generation (NODE_OPTIONS) shows the bound; measured beside Node's defaults.
- */
-const CAPPED_YOUNG_GENERATION = '--max-semi-space-size=4';
 
 export async function run(): Promise<SectionResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-batch-'));
@@ -43,21 +37,16 @@ export async function run(): Promise<SectionResult> {
     const plainRate = BIG / median(plain);
     const fusedRate = BIG / median(fused);
 
-    const memory = async (flags: string[]) => {
-      const smallRuns: ChildMemory[] = [];
-      const bigRuns: ChildMemory[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        smallRuns.push(await childMemory(small, join(dir, 'o-small.jsonl'), flags));
-        bigRuns.push(await childMemory(big, join(dir, 'o-big.jsonl'), flags));
-      }
-      return { smallRuns, bigRuns, small: median(smallRuns.map((m) => m.maxRSS)), big: median(bigRuns.map((m) => m.maxRSS)) };
-    };
-    const defaults = await memory([]);
-    const capped = await memory([CAPPED_YOUNG_GENERATION]);
-    const rssSmall = defaults.small;
-    const rssBig = defaults.big;
-    const heapSmall = median(defaults.smallRuns.map((m) => m.heapAfterGc));
-    const heapBig = median(defaults.bigRuns.map((m) => m.heapAfterGc));
+    const smallRuns: ChildMemory[] = [];
+    const bigRuns: ChildMemory[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      smallRuns.push(await childMemory(small, join(dir, 'o-small.jsonl')));
+      bigRuns.push(await childMemory(big, join(dir, 'o-big.jsonl')));
+    }
+    const rssSmall = median(smallRuns.map((m) => m.maxRSS));
+    const rssBig = median(bigRuns.map((m) => m.maxRSS));
+    const heapSmall = median(smallRuns.map((m) => m.heapAfterGc));
+    const heapBig = median(bigRuns.map((m) => m.heapAfterGc));
     const rows = [
       { measure: `plain JSON.parse + JSON.stringify, ${BIG} lines (median of ${ROUNDS})`, value: Math.round(plainRate), unit: 'lines/s' },
       { measure: `fusion batch core (average), ${BIG} lines (median of ${ROUNDS})`, value: Math.round(fusedRate), unit: 'lines/s' },
@@ -67,13 +56,10 @@ export async function run(): Promise<SectionResult> {
       { measure: 'RSS ratio big / small (target <= 1.3)', value: +(rssBig / rssSmall).toFixed(3), unit: '' },
       { measure: `heap in use after a full GC at the end, ${SMALL} lines`, value: +(heapSmall / 2 ** 20).toFixed(1), unit: 'MiB' },
       { measure: `heap in use after a full GC at the end, ${BIG} lines`, value: +(heapBig / 2 ** 20).toFixed(1), unit: 'MiB' },
-      { measure: `peak RSS with ${CAPPED_YOUNG_GENERATION}, ${SMALL} lines`, value: +(capped.small / 1024).toFixed(1), unit: 'MiB' },
-      { measure: `peak RSS with ${CAPPED_YOUNG_GENERATION}, ${BIG} lines`, value: +(capped.big / 1024).toFixed(1), unit: 'MiB' },
-      { measure: `RSS ratio big / small with ${CAPPED_YOUNG_GENERATION}`, value: +(capped.big / capped.small).toFixed(3), unit: '' },
     ];
     return {
       rows,
-      extra: { lines: BIG, rounds: ROUNDS, plainSeconds: plain, fusedSeconds: fused, ratio: fusedRate / plainRate, memory: { defaults, capped: { flag: CAPPED_YOUNG_GENERATION, ...capped } }, rssRatio: rssBig / rssSmall },
+      extra: { lines: BIG, rounds: ROUNDS, plainSeconds: plain, fusedSeconds: fused, ratio: fusedRate / plainRate, memory: { [SMALL]: smallRuns, [BIG]: bigRuns }, rssRatio: rssBig / rssSmall },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -129,17 +115,17 @@ interface ChildMemory {
 }
 
 /**
- * Runs `fusion batch` on `input` in a child process (with `flags`; --expose-gc only so the child
- * can report what survives a full GC) and returns its memory figures.
+ * Runs `fusion batch` on `input` in a child process (Node's default heap settings; --expose-gc
+ * only so the child can report what survives a full GC) and returns its memory figures.
  */
-function childMemory(input: string, output: string, flags: string[]): Promise<ChildMemory> {
+function childMemory(input: string, output: string): Promise<ChildMemory> {
   const code = `import { main } from ${JSON.stringify(join(ROOT, 'functions/cli/main.ts'))};
 const code = await main(['batch', '--strategy', 'average', '--input', ${JSON.stringify(input)}, '--output', ${JSON.stringify(output)}]);
 const maxRSS = process.resourceUsage().maxRSS;
 globalThis.gc();
 process.stdout.write(JSON.stringify({ code, maxRSS, heapAfterGc: process.memoryUsage().heapUsed }));`;
   return new Promise((resolveMemory, reject) => {
-    const child = spawn(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.on('error', reject);
