@@ -1,13 +1,12 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { EventEmitter, once } from 'node:events';
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { InvalidRequestError, Profile, type ResolvedProfile, STRATEGY_NAMES, getStrategy, parseWith } from '../fusion/index.js';
 import { type ProfileLoader, runBatch } from '../events/batch-core.js';
 import { READ_CHUNK_BYTES, type Sink, readLines, writableSink } from '../events/lines.js';
 import { createStore } from '../store/index.js';
-import { EXIT, type Io, fail, parseJson, readText, usage } from './io.js';
+import { EXIT, type Io, fail, parseJson, readText, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion batch --strategy <${STRATEGY_NAMES.join('|')}> --input FILE --output FILE [--errors FILE] [--profile P]
 
@@ -44,25 +43,17 @@ Examples:
 `;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
+  const parsed = parseCommand(argv, {
         strategy: { type: 'string', short: 's' },
         input: { type: 'string', short: 'i' },
         output: { type: 'string', short: 'o' },
         errors: { type: 'string', short: 'e' },
         profile: { type: 'string', short: 'p' },
         remote: { type: 'boolean', default: false },
-        'state-machine': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (e) {
-    return usage((e as Error).message, help, io);
-  }
-  if (args.help) return io.stdout.write(help), EXIT.ok;
+        'state-machine': { type: 'string' }
+      }, help, io);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   if (args.remote) return remote(args, io);
   for (const opt of ['strategy', 'input', 'output'] as const) if (!args[opt]) return usage(`--${opt} is required.`, help, io);
   try {

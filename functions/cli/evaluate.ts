@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { InvalidRequestError } from '../fusion/index.js';
 import { type Evaluation, evaluate, parseDataset } from '../fusion/learned/index.js';
 import { renderReport } from '../report/index.js';
-import { EXIT, type Io, fail, parseJson, readText, usage } from './io.js';
-import { loadProfile, progressBar } from './train.js';
+import { EXIT, type Io, fail, parseJson, readText, parseCommand } from './io.js';
+import { loadProfileArg } from './profile-arg.js';
+import { progressBar } from './train.js';
 
 export const help = `Usage: fusion evaluate --data FILE --profile P [--model FILE ...] [--cv K] [--json] [--report DIR]
 
@@ -43,26 +43,17 @@ export function formatTable(ev: Evaluation): string {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
+  const parsed = parseCommand(argv, {
         data: { type: 'string', short: 'd' },
         profile: { type: 'string', short: 'p' },
         model: { type: 'string', short: 'm', multiple: true },
         cv: { type: 'string' },
         seed: { type: 'string' },
         json: { type: 'boolean', default: false },
-        report: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (e) {
-    return usage((e as Error).message, help, io);
-  }
-  if (args.help) return io.stdout.write(help), EXIT.ok;
-  for (const need of ['data', 'profile'] as const) if (!args[need]) return usage(`--${need} is required.`, help, io);
+        report: { type: 'string' }
+      }, help, io, { required: ['data', 'profile'] });
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   const bar = progressBar(io, 'cross-validating');
   try {
     const cv = args.cv === undefined ? undefined : Number(args.cv);
@@ -70,8 +61,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       throw new InvalidRequestError([{ path: '--cv', message: `--cv must be a whole number of folds from 2 to 20, got "${args.cv}"` }]);
     const seed = args.seed === undefined ? 0 : Number(args.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new InvalidRequestError([{ path: '--seed', message: `--seed must be a whole number >= 0, got "${args.seed}"` }]);
-    const profile = await loadProfile(args.profile!, io);
-    const data = parseDataset(await readText(args.data!, io), profile);
+    const { profile } = await loadProfileArg(args.profile, io);
+    const data = parseDataset(await readText(args.data, io), profile);
     const models = [];
     for (const file of args.model ?? []) models.push({ name: basename(file).replace(/\.json$/, ''), artifact: parseJson(await readText(file, io), `model ${file}`) });
     const ev = evaluate(data, profile, { models, ...(cv ? { cv } : {}), train: { seed }, onProgress: bar.update });
@@ -83,7 +74,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (args.report) {
       await mkdir(args.report, { recursive: true });
       const file = join(args.report, 'index.html');
-      await writeFile(file, await renderReport(ev, { source: args.data! }));
+      await writeFile(file, await renderReport(ev, { source: args.data }));
       io.stderr.write(`Wrote ${file}\n`);
     }
     return EXIT.ok;

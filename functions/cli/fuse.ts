@@ -1,17 +1,19 @@
-import { parseArgs } from 'node:util';
-import { Profile, STRATEGY_NAMES, fuse, parseWith, type ResolvedProfile } from '../fusion/index.js';
+import { type ProfileLookup, type ResolvedProfile, STRATEGY_NAMES, fuse, referencedProfiles } from '../fusion/index.js';
 import { profileForModel } from '../fusion/learned/infer.js';
-import { EXIT, type Io, fail, parseJson, readText, usage } from './io.js';
+import { loadProfileArg } from './profile-arg.js';
+import { EXIT, type Io, fail, parseJson, readText, parseCommand } from './io.js';
 
-export const help = `Usage: fusion fuse --strategy <${STRATEGY_NAMES.join('|')}> [--input FILE|-] [--profile FILE]
+export const help = `Usage: fusion fuse --strategy <${STRATEGY_NAMES.join('|')}> [--input FILE|-] [--profile P] [--model FILE]
 
 Reads one fusion request, or a batch {"items": [...]}, as JSON and prints the fused decision.
 
 Options:
   -s, --strategy NAME   the fusion rule (required): ${STRATEGY_NAMES.join(', ')}
   -i, --input FILE      the request file; "-" or absent reads standard input
-  -p, --profile FILE    a profile JSON file whose classes, modalities, weights and options are
-                        defaults the request may override (as if the request named it)
+  -p, --profile P       a profile JSON file, or a stored profile's name (FUSION_STORE_DIR or
+                        FUSION_BUCKET), whose classes, modalities, weights, options and model
+                        are defaults the request may override (as if the request named it).
+                        Without it, profiles the request names come from the store.
   -m, --model FILE      a learned model artifact for --strategy learned (with --profile, they must agree)
       --compact         print JSON on one line
   -h, --help            show this help
@@ -24,35 +26,31 @@ Example:
 `;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
+  const parsed = parseCommand(argv, {
         strategy: { type: 'string', short: 's' },
         input: { type: 'string', short: 'i', default: '-' },
         profile: { type: 'string', short: 'p' },
         model: { type: 'string', short: 'm' },
-        compact: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (e) {
-    return usage((e as Error).message, help, io);
-  }
-  if (args.help) return io.stdout.write(help), EXIT.ok;
-  if (!args.strategy) return usage('--strategy is required.', help, io);
+        compact: { type: 'boolean', default: false }
+      }, help, io, { required: ['strategy'] });
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   try {
     const input = parseJson(await readText(args.input, io), 'the input');
-    let lookup: ((name: string) => ResolvedProfile | undefined) | undefined;
-    const model = args.model ? parseJson(await readText(args.model, io), `model ${args.model}`) : undefined;
-    if (args.profile || model) {
-      const profile = args.profile ? parseWith(Profile, parseJson(await readText(args.profile, io), `profile ${args.profile}`), 'profile') : profileForModel(model);
-      lookup = (name) => (name === profile.name ? { profile, version: 'file', ...(model ? { model } : {}) } : undefined);
+    const given = args.profile ? await loadProfileArg(args.profile, io) : undefined;
+    const model = args.model ? parseJson(await readText(args.model, io), `model ${args.model}`) : given?.model;
+    let lookup: ProfileLookup | undefined;
+    if (given || model) {
+      const resolved: ResolvedProfile = { version: 'file', ...given, profile: given?.profile ?? profileForModel(model), ...(model ? { model } : {}) };
+      lookup = (name) => (name === resolved.profile.name ? resolved : undefined);
       if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
         const target = input as { profile?: unknown };
-        target.profile ??= profile.name;
+        target.profile ??= resolved.profile.name;
       }
+    } else {
+      // Like the API: profiles the request names come from the store.
+      const { createStore, loadProfiles } = await import('../store/index.js');
+      lookup = await loadProfiles(createStore(io.env), referencedProfiles(input));
     }
     const result = fuse(args.strategy, input, lookup);
     io.stdout.write(`${JSON.stringify(result, null, args.compact ? 0 : 2)}\n`);

@@ -1,3 +1,4 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { FusionError, InvalidRequestError, type Problem, problem, toProblem } from '../fusion/index.js';
@@ -51,4 +52,34 @@ export function fail(err: unknown, io: Io): number {
 export function usage(message: string, help: string, io: Io): number {
   io.stderr.write(`${message}\n\n${help}`);
   return EXIT.usage;
+}
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const;
+type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O & typeof HELP_OPTION; allowPositionals: true; strict: true }>
+>;
+
+/**
+ * Parses a command's options (plus `-h/--help`). Returns the exit code instead when the
+ * command is done: help printed, or a usage error (unknown option, a missing required one,
+ * an unexpected argument) explained on stderr.
+ */
+export function parseCommand<const O extends ParseArgsOptionsConfig, R extends keyof O & string = never>(
+  argv: string[],
+  options: O,
+  help: string,
+  io: Io,
+  opts: { required?: readonly R[]; positionals?: boolean } = {},
+): (Parsed<O> & { values: { [K in R]: string } }) | number {
+  let parsed: Parsed<O>;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, ...HELP_OPTION }, allowPositionals: true, strict: true }) as Parsed<O>;
+  } catch (e) {
+    return usage((e as Error).message, help, io);
+  }
+  const values = parsed.values as Record<string, unknown>;
+  if (values.help) return io.stdout.write(help), EXIT.ok;
+  if (!opts.positionals && parsed.positionals.length) return usage(`Unexpected argument "${parsed.positionals[0]}".`, help, io);
+  for (const name of opts.required ?? []) if (values[name] === undefined) return usage(`--${name} is required.`, help, io);
+  return parsed as Parsed<O> & { values: { [K in R]: string } };
 }

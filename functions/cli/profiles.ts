@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { cliStore } from './publish.js';
-import { EXIT, type Io, fail, usage } from './io.js';
+import { EXIT, type Io, fail, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion profiles list [--bucket B]
        fusion profiles get NAME[@VERSION] [--bucket B]
@@ -20,22 +19,9 @@ Exit codes: 0 found; 2 no such profile or usage; 1 the store failed or holds an 
 `;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        bucket: { type: 'string', short: 'b' },
-        compact: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    return usage((e as Error).message, help, io);
-  }
+  const parsed = parseCommand(argv, { bucket: { type: 'string', short: 'b' }, compact: { type: 'boolean', default: false } }, help, io, { positionals: true });
+  if (typeof parsed === 'number') return parsed;
   const { values: args, positionals } = parsed;
-  if (args.help) return io.stdout.write(help), EXIT.ok;
   const [action, name, ...extra] = positionals;
   if (extra.length) return usage(`Unexpected arguments: ${extra.join(' ')}.`, help, io);
   if (action === 'list' && name === undefined) {

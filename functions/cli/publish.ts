@@ -1,8 +1,7 @@
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { InvalidRequestError, NotFoundError, type Profile } from '../fusion/index.js';
 import { type Store, checkModel, checkModelFits, checkProfile, createStore } from '../store/index.js';
-import { EXIT, type Io, fail, parseJson, readText, usage } from './io.js';
+import { EXIT, type Io, fail, parseJson, readText, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion publish (--profile FILE | --model FILE) [--bucket B] [--key K]
 
@@ -36,22 +35,14 @@ export function cliStore(io: Io, bucket: string | undefined): Store {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
+  const parsed = parseCommand(argv, {
         profile: { type: 'string', short: 'p' },
         model: { type: 'string', short: 'm' },
         bucket: { type: 'string', short: 'b' },
-        key: { type: 'string', short: 'k' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (e) {
-    return usage((e as Error).message, help, io);
-  }
-  if (args.help) return io.stdout.write(help), EXIT.ok;
+        key: { type: 'string', short: 'k' }
+      }, help, io);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   if (!args.profile === !args.model) return usage('Give exactly one of --profile FILE or --model FILE.', help, io);
   try {
     const store = cliStore(io, args.bucket);

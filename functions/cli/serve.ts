@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { FusionError } from '../fusion/errors.js';
-import { EXIT, type Io, usage } from './io.js';
+import { EXIT, type Io, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion serve [--port N] [--host ADDR]
 
@@ -32,16 +31,9 @@ export function curlExample(url: string, body: unknown): string {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: { port: { type: 'string', short: 'p' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-    }).values;
-  } catch (e) {
-    return usage((e as Error).message, help, io);
-  }
-  if (args.help) return io.stdout.write(help), EXIT.ok;
+  const parsed = parseCommand(argv, { port: { type: 'string', short: 'p' }, host: { type: 'string' } }, help, io);
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
   const portText = args.port ?? io.env.PORT ?? '3000';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) return usage(`Port must be a whole number from 0 to 65535 (got "${portText}").`, help, io);

@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { InvalidRequestError, Profile, parseWith } from '../fusion/index.js';
+import { InvalidRequestError } from '../fusion/index.js';
 import { type Metrics, TRAIN_KINDS, type TrainKind, train } from '../fusion/learned/index.js';
-import { createStore } from '../store/index.js';
-import { EXIT, type Io, fail, parseJson, readText, usage } from './io.js';
+import { loadProfileArg } from './profile-arg.js';
+import { EXIT, type Io, fail, readText, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion train --data FILE --profile P --model <${TRAIN_KINDS.join('|')}> --out FILE [options]
 
@@ -30,12 +28,6 @@ Example:
   npx fusion train --data examples/data/digits-3view/train.jsonl --profile digits-3view \\
     --model logistic --out digits-logistic.json
 `;
-
-/** A profile from a file path (when it exists) or from the store by name. */
-export async function loadProfile(ref: string, io: Io): Promise<Profile> {
-  if (existsSync(ref) || ref.endsWith('.json')) return parseWith(Profile, parseJson(await readText(ref, io), `profile ${ref}`), 'profile');
-  return (await createStore(io.env).getProfile(ref)).profile;
-}
 
 /**
  * A progress callback drawing a cli-progress bar on stderr, only on a terminal and only once
@@ -72,11 +64,7 @@ function number(value: string | undefined, name: string, check: (n: number) => b
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
+  const parsed = parseCommand(argv, {
         data: { type: 'string', short: 'd' },
         profile: { type: 'string', short: 'p' },
         model: { type: 'string', short: 'm' },
@@ -85,16 +73,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
         hidden: { type: 'string' },
         alpha: { type: 'string' },
         seed: { type: 'string' },
-        'modality-dropout': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (e) {
-    return usage((e as Error).message, help, io);
-  }
-  if (args.help) return io.stdout.write(help), EXIT.ok;
-  for (const need of ['data', 'profile', 'model', 'out'] as const) if (!args[need]) return usage(`--${need} is required.`, help, io);
-  if (!(TRAIN_KINDS as readonly string[]).includes(args.model!)) return usage(`--model must be one of: ${TRAIN_KINDS.join(', ')}.`, help, io);
+        'modality-dropout': { type: 'string' }
+      }, help, io, { required: ['data', 'profile', 'model', 'out'] });
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
+  if (!(TRAIN_KINDS as readonly string[]).includes(args.model)) return usage(`--model must be one of: ${TRAIN_KINDS.join(', ')}.`, help, io);
   const bar = progressBar(io, `training ${args.model}`);
   try {
     const hidden = args.hidden?.split(',').map((h) => number(h, 'hidden', (n) => Number.isInteger(n) && n >= 1 && n <= 4096, 'one or two whole numbers from 1 to 4096, comma-separated')!);
@@ -108,17 +91,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
       modalityDropout: number(args['modality-dropout'], 'modality-dropout', (n) => n >= 0 && n < 1, 'a probability in [0, 1)'),
       onProgress: bar.update,
     };
-    const profile = await loadProfile(args.profile!, io);
-    const text = await readText(args.data!, io);
+    const { profile } = await loadProfileArg(args.profile, io);
+    const text = await readText(args.data, io);
     const started = Date.now();
     const result = train(text, profile, options);
     bar.stop();
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (result.type === 'model') {
-      await writeFile(args.out!, `${JSON.stringify(result.artifact, null, 2)}\n`);
+      await writeFile(args.out, `${JSON.stringify(result.artifact, null, 2)}\n`);
       io.stdout.write(`Trained ${args.model} on ${result.artifact.training.rows} rows in ${seconds} s; wrote ${args.out}.\nTraining metrics:\n${formatMetrics(result.metrics)}\n`);
     } else {
-      await writeFile(args.out!, `${JSON.stringify(result.profile, null, 2)}\n`);
+      await writeFile(args.out, `${JSON.stringify(result.profile, null, 2)}\n`);
       const fitted = result.profile[args.model === 'weights' ? 'weights' : 'temperatures']!;
       io.stdout.write(
         `Fitted ${args.model === 'weights' ? 'average-rule weights' : 'temperatures'} in ${seconds} s; wrote the updated profile to ${args.out}.\n` +

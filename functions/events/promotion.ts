@@ -4,8 +4,7 @@
  * the profile's current model on the same rows, and promote only if the new model is not worse
  * by more than the profile's margin.
  */
-import { z } from 'zod';
-import { type Profile, parseWith } from '../fusion/index.js';
+import { type Profile, TRAINING_DEFAULTS, type TrainingSection } from '../fusion/index.js';
 import {
   type Dataset,
   MODEL_KINDS,
@@ -19,24 +18,12 @@ import {
   subset,
 } from '../fusion/learned/index.js';
 
-/** A profile's `training` section: the model kind and its options, and the guardrail's settings. */
-export const TrainingSection = z.strictObject({
-  model: z.enum(MODEL_KINDS, { error: `training.model must be one of: ${MODEL_KINDS.join(', ')}` }),
-  C: z.number().positive('C must be > 0').optional(),
-  hidden: z.array(z.int().min(1)).min(1).max(2).optional(),
-  alpha: z.number().min(0).optional(),
-  seed: z.int().optional(),
-  modalityDropout: z.number().min(0).max(0.95).optional(),
-  /** How much worse (in log loss) the new model may be and still replace the current one (default 0). */
-  promotionMargin: z.number().min(0, 'promotionMargin must be >= 0').default(0),
-  /** Cross-validation folds for the new model's log loss (default 5). */
-  folds: z.int().min(2, 'folds must be at least 2').max(20).default(5),
-});
-export type TrainingSection = z.infer<typeof TrainingSection>;
+/** A training section with the guardrail's defaults applied. */
+export type TrainingConfig = TrainingSection & typeof TRAINING_DEFAULTS;
 
-/** The profile's training settings, validated; errors name `training.<field>`. */
-export function trainingSection(profile: Profile): TrainingSection | undefined {
-  return profile.training === undefined ? undefined : parseWith(TrainingSection, profile.training, 'training');
+/** The profile's training settings with the guardrail's defaults applied; undefined without a section. */
+export function trainingSection(profile: Profile): TrainingConfig | undefined {
+  return profile.training && { ...TRAINING_DEFAULTS, ...profile.training };
 }
 
 /** What the guardrail decided, and the numbers it decided on. */
@@ -63,7 +50,7 @@ export interface Retrained {
  * Trains `config.model` on `data` and decides whether it replaces `current` (the profile's
  * model now, if any): promote when candidate CV log loss <= current log loss + margin.
  */
-export function retrain(data: Dataset, profile: Profile, config: TrainingSection, current: ModelArtifact | undefined, meta: { dataSha256: string; createdAt: string }): Retrained {
+export function retrain(data: Dataset, profile: Profile, config: TrainingConfig, current: ModelArtifact | undefined, meta: { dataSha256: string; createdAt: string }): Retrained {
   const options = { model: config.model as ModelKind, C: config.C, hidden: config.hidden, alpha: config.alpha, seed: config.seed, modalityDropout: config.modalityDropout };
   const artifact = fitModel(data, options, meta.dataSha256, meta.createdAt);
 

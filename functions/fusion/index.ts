@@ -1,4 +1,5 @@
 export * from './schemas.js';
+export * from './training.js';
 export * from './errors.js';
 export * from './problem.js';
 export * from './calibrate.js';

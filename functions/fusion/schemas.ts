@@ -4,6 +4,7 @@
  * from them.
  */
 import { z } from 'zod';
+import { TrainingSection } from './training.js';
 
 export const LIMITS = {
   minClasses: 2,
@@ -169,7 +170,7 @@ const profileShape = {
     .strictObject({ key: z.string().min(1), versionId: z.string().optional() })
     .optional()
     .meta({ description: 'Where the learned fusion model artifact lives in the store.' }),
-  training: z.record(z.string(), z.unknown()).optional(),
+  training: TrainingSection.optional(),
 };
 
 /** A named set of defaults: classes, expected modalities, weights and options. */

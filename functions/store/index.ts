@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { FusionError } from '../fusion/index.js';
+import { FusionError, type ProfileLookup, type ResolvedProfile } from '../fusion/index.js';
 import { DirectoryStore } from './local.js';
 import { S3Store } from './s3.js';
 import type { Store } from './types.js';
@@ -76,4 +76,12 @@ function setting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (!Number.isFinite(n) || n < min)
     throw new FusionError('invalid-configuration', `${name} must be a number >= ${min} (got "${raw}"); unset it for the default ${fallback}.`);
   return n;
+}
+
+/** Loads the profiles a request names (in parallel) and returns the lookup the core expects. */
+export async function loadProfiles(store: Store, names: string[]): Promise<ProfileLookup | undefined> {
+  if (names.length === 0) return undefined;
+  const loaded = new Map<string, ResolvedProfile>();
+  await Promise.all(names.map(async (name) => loaded.set(name, await store.getProfile(name))));
+  return (name) => loaded.get(name);
 }

@@ -12,13 +12,17 @@ const root = join(import.meta.dirname, '..', '..');
 
 /** Runs the CLI in-process with the given stdin; returns the exit code and what it printed. */
 async function cli(argv: string[], stdin = '') {
+  return cliEnv(argv, stdin, {});
+}
+
+async function cliEnv(argv: string[], stdin: string, env: NodeJS.ProcessEnv) {
   let stdout = '';
   let stderr = '';
   const io: Io = {
     stdin: Readable.from([stdin]),
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
-    env: {},
+    env,
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
@@ -123,10 +127,38 @@ describe('fusion fuse', () => {
     expect(unknown.stderr).toMatch(/--weights/);
   });
 
+  it('should load a profile the request names from the store, as the API does', async () => {
+    const env = { FUSION_STORE_DIR: join(root, 'examples', 'profiles') };
+    const body = { profile: 'sentiment', predictions: { text: { probabilities: [0.1, 0.2, 0.7] } } };
+    const r = await cliEnv(['fuse', '-s', 'average', '--compact'], JSON.stringify(body), env);
+    expect(r.code).toBe(0);
+    const res = FusionResponse.parse(JSON.parse(r.stdout));
+    expect(res.profile).toEqual({ name: 'sentiment', version: 'local', stale: false });
+    expect(res.modalities.missing).toEqual(['video', 'audio']);
+  });
+
+  it('should take --profile as a stored name and serve its learned model', async () => {
+    const env = { FUSION_STORE_DIR: join(root, 'examples', 'profiles') };
+    const top = [0.9, 0.02, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01];
+    const body = { predictions: { top: { probabilities: top }, profile: { label: '0', confidence: 0.9 } } };
+    const r = await cliEnv(['fuse', '-s', 'learned', '--profile', 'digits-learned'], JSON.stringify(body), env);
+    expect(r.code).toBe(0);
+    const res = FusionResponse.parse(JSON.parse(r.stdout));
+    expect(res.label).toBe('0');
+    expect(res.modalities.missing).toEqual(['bottom']);
+  });
+
+  it('should answer 404 naming the stored profiles when the request names an unknown one', async () => {
+    const env = { FUSION_STORE_DIR: join(root, 'examples', 'profiles') };
+    const r = await cliEnv(['fuse', '-s', 'average'], JSON.stringify({ profile: 'nope', predictions: { a: { label: 'x' } } }), env);
+    expect(r.code).toBe(2);
+    expect(Problem.parse(JSON.parse(r.stderr)).detail).toContain('sentiment');
+  });
+
   it('should explain its options with --help', async () => {
     const r = await cli(['fuse', '--help']);
     expect(r.code).toBe(0);
-    for (const text of ['--strategy', 'average, product, max, min, median, vote, borda', '--input FILE', '--profile FILE', 'Exit codes']) expect(r.stdout).toContain(text);
+    for (const text of ['--strategy', 'average, product, max, min, median, vote, borda', '--input FILE', '--profile P', 'Exit codes']) expect(r.stdout).toContain(text);
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Classes } from '../schemas.js';
+import type { MODEL_KINDS } from '../training.js';
 
 const Vector = z.array(z.number());
 const Rows = z.array(Vector);
@@ -74,4 +75,7 @@ export const ModelArtifact = z
 
 export type ModelArtifact = z.infer<typeof ModelArtifact>;
 export type ModelKind = ModelArtifact['kind'];
-export const MODEL_KINDS = ['logistic', 'linear-svm', 'mlp'] as const satisfies readonly ModelKind[];
+export { MODEL_KINDS } from '../training.js';
+// The artifact schema and the training section must know the same kinds.
+const kindsAgree: [ModelKind] extends [(typeof MODEL_KINDS)[number]] ? ([(typeof MODEL_KINDS)[number]] extends [ModelKind] ? true : never) : never = true;
+void kindsAgree;

@@ -1,0 +1,15 @@
+import { existsSync } from 'node:fs';
+import { Profile, type ResolvedProfile, parseWith } from '../fusion/index.js';
+import { type Io, parseJson, readText } from './io.js';
+
+/**
+ * `--profile P`: a profile JSON file (when the path exists or ends in .json), else the name of
+ * a profile in the store (`FUSION_STORE_DIR`, or S3 with `FUSION_BUCKET`), loaded with its model.
+ */
+export async function loadProfileArg(ref: string, io: Io): Promise<ResolvedProfile> {
+  if (existsSync(ref) || ref.endsWith('.json')) {
+    return { profile: parseWith(Profile, parseJson(await readText(ref, io), `profile ${ref}`), 'profile'), version: 'file' };
+  }
+  const { createStore } = await import('../store/index.js');
+  return createStore(io.env).getProfile(ref);
+}
