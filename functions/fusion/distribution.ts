@@ -36,8 +36,9 @@ export function distribution(pred: Prediction, classes: string[], t: number, err
     const c = classIndex(classes, pred.label);
     if (c < 0) return fail(errors, where(at, m, '.label'), `label "${pred.label}" is not a class; expected one of: ${preview(classes)}`);
     const conf = pred.confidence ?? 1;
-    const d = f64(C).fill((1 - conf) / (C - 1));
-    d[c] = conf;
+    const d = f64(C);
+    const rest = (1 - conf) / (C - 1);
+    for (let j = 0; j < C; j++) d[j] = j === c ? conf : rest;
     return temper(d, t);
   }
   if (pred.confidence !== undefined)

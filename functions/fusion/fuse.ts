@@ -43,8 +43,16 @@ export function decide(strategy: Strategy, p: Prepared): FusionResponse {
   spare = undefined;
   strategy.combine(p, f);
   const label = chooseLabel(p, f, strategy.weighted);
+  const classes = p.classes;
+  // The leading keys are stored one site each (here and in `shares`): a service's class and
+  // modality names never change, so each site keeps seeing one key and V8's inline cache stays
+  // monomorphic, where one site storing every key goes megamorphic at several times the cost.
   const probabilities: Record<string, number> = {};
-  for (let c = 0; c < C; c++) probabilities[p.classes[c]!] = f[c]!;
+  probabilities[classes[0]!] = f[0]!;
+  probabilities[classes[1]!] = f[1]!;
+  if (C > 2) probabilities[classes[2]!] = f[2]!;
+  if (C > 3) probabilities[classes[3]!] = f[3]!;
+  for (let c = 4; c < C; c++) probabilities[classes[c]!] = f[c]!;
   const confidence = f[label]!;
   spare = f;
 
@@ -80,7 +88,12 @@ function shares(strategy: Strategy, p: Prepared, label: number): Record<string, 
   let total = 0;
   for (let k = 0; k < K; k++) total += support[k] = strategy.support(p, k, label);
   if (total > 0) {
-    for (let k = 0; k < K; k++) out[p.modalities[k]!] = support[k]! / total;
+    const names = p.modalities;
+    out[names[0]!] = support[0]! / total;
+    if (K > 1) out[names[1]!] = support[1]! / total;
+    if (K > 2) out[names[2]!] = support[2]! / total;
+    if (K > 3) out[names[3]!] = support[3]! / total;
+    for (let k = 4; k < K; k++) out[names[k]!] = support[k]! / total;
     return out;
   }
   let taking = 0;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { f64, i32 } from './buffers.js';
+import { f64 } from './buffers.js';
 import { classIndex, distribution, preview } from './distribution.js';
 import { type FieldError, InsufficientModalitiesError, InvalidRequestError, NotFoundError, fieldErrors, joinPath } from './errors.js';
 import { type FusionRequest, LIMITS, type Prediction, type Profile } from './schemas.js';
@@ -24,14 +24,16 @@ export interface Prepared {
   modalities: string[];
   /** Calibrated distribution of each present modality. */
   dists: Float64Array[];
+  // The per-modality numbers below are plain arrays: a handful of numbers each, which V8
+  // allocates several times faster than typed-array views.
   /** Raw weights (default 1) of each present modality. */
-  weights: Float64Array;
+  weights: number[];
   /** Weights renormalised to sum 1 over present modalities. */
-  normWeights: Float64Array;
+  normWeights: number[];
   /** Given confidence, else max probability. */
-  confidences: Float64Array;
+  confidences: number[];
   /** Class index each modality votes for: its label, else its argmax. */
-  votesFor: Int32Array;
+  votesFor: number[];
   missing: string[];
   priors?: Float64Array;
   mode: 'hard' | 'confidence';
@@ -144,9 +146,9 @@ export function prepare(req: FusionRequest, lookup?: ProfileLookup, defaults?: F
   const temps = opts.temperatures;
   const weightsIn = merged.weights;
   const dists: Float64Array[] = new Array(K);
-  const weights = f64(K);
-  const confidences = f64(K);
-  const votesFor = i32(K);
+  const weights: number[] = new Array(K);
+  const confidences: number[] = new Array(K);
+  const votesFor: number[] = new Array(K);
   let maxWeight = 0;
   for (let k = 0; k < K; k++) {
     const m = names[k]!;
@@ -183,7 +185,7 @@ export function prepare(req: FusionRequest, lookup?: ProfileLookup, defaults?: F
   }
 
   // Scaling by the largest weight first keeps the sum finite for any finite weights.
-  const normWeights = f64(K);
+  const normWeights: number[] = new Array(K);
   let scaledSum = 0;
   for (let k = 0; k < K; k++) scaledSum += normWeights[k] = weights[k]! / maxWeight;
   for (let k = 0; k < K; k++) normWeights[k]! /= scaledSum;

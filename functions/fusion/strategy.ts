@@ -11,7 +11,10 @@ export interface Strategy {
   parameters: string[];
   /** Literature reference. */
   reference: string;
-  /** Writes the fused distribution (sums to 1) into `out` (length = classes). */
+  /**
+   * Writes the fused distribution (sums to 1) into `out` (length = classes). Rules clear `out`
+   * with a loop: `fill` is a call into the runtime that costs more than a few stores.
+   */
   combine(p: Prepared, out: Float64Array): void;
   /**
    * Modality k's non-negative support for class c. `contributions` are each modality's

@@ -8,7 +8,7 @@ export const average: Strategy = {
   parameters: ['weights', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
   reference: 'Kittler, Hatef, Duin & Matas, On combining classifiers, IEEE TPAMI 1998',
   combine(p, out) {
-    out.fill(0);
+    for (let c = 0; c < out.length; c++) out[c] = 0;
     for (let k = 0; k < p.dists.length; k++) {
       const d = p.dists[k]!;
       const w = p.normWeights[k]!;

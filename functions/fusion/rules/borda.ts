@@ -1,26 +1,39 @@
 import type { Prepared } from '../prepare.js';
 import { type Strategy, normalise } from '../strategy.js';
 
+// Scratch for many classes: the values and their classes, sorted together.
+let keys = new Float64Array(0);
 let order = new Int32Array(0);
 
 /**
  * Borda points of one distribution: C−1 for the top class ... 0 for the last; tied classes
  * share the mean of their points. Equivalently, points_c = #{j : d_j < d_c} + #{j ≠ c : d_j = d_c} / 2,
- * counted directly for few classes and from the ascending order of the classes for many.
+ * counted pair by pair for few classes and from the ascending order of the classes for many.
  */
 export function bordaPoints(d: Float64Array, out = new Float64Array(d.length)): Float64Array {
   const C = d.length;
   if (C <= 16) {
-    for (let c = 0; c < C; c++) out[c] = pointsOf(d, c);
+    // Each pair once: the larger gets a point, equal ones half a point each (sums of halves are
+    // exact). Arithmetic on the comparisons instead of branches: random data mispredicts them.
+    for (let c = 0; c < C; c++) out[c] = 0;
+    for (let i = 0; i < C; i++) {
+      const di = d[i]!;
+      for (let j = i + 1; j < C; j++) {
+        const h = (1 + +(di < d[j]!) - +(di > d[j]!)) / 2; // j's share: 1, 0.5 or 0
+        out[j]! += h;
+        out[i]! += 1 - h;
+      }
+    }
     return out;
   }
-  if (order.length !== C) order = new Int32Array(C);
+  if (keys.length !== C) (keys = new Float64Array(C)), (order = new Int32Array(C));
+  keys.set(d);
   for (let c = 0; c < C; c++) order[c] = c;
-  sortBy(d, order, 0, C);
+  sortPairs(keys, order, 0, C);
   // A run of equal values at ascending positions i..j shares the points i..j: their mean.
   for (let i = 0; i < C; ) {
     let j = i;
-    while (j + 1 < C && d[order[j + 1]!] === d[order[i]!]) j++;
+    while (j + 1 < C && keys[j + 1] === keys[i]) j++;
     for (let r = i; r <= j; r++) out[order[r]!] = (i + j) / 2;
     i = j + 1;
   }
@@ -28,47 +41,54 @@ export function bordaPoints(d: Float64Array, out = new Float64Array(d.length)): 
 }
 
 /**
- * Sorts `idx[lo, hi)` by ascending `d[idx[i]]`: quicksort (Hoare partition around a
- * median-of-three value) down to runs of 16, then insertion sort. Hand-written because the
- * builtin sort with a comparator costs several times more on a few hundred classes.
+ * Sorts `keys[lo, hi)` ascending and moves `idx` along: quicksort down to runs of 16, then
+ * insertion sort. Hand-written because the builtin sort with a comparator costs several times
+ * more on a few hundred classes. Each partition is two branch-free passes around a median-of-three
+ * pivot (below it, then equal to it), each key swapped with the boundary, which then advances
+ * by the comparison: random probabilities make a branch on each comparison mispredict half the
+ * time, and the equal part keeps many ties (a label's C − 1 equal values) linear.
  */
-function sortBy(d: Float64Array, idx: Int32Array, lo: number, hi: number): void {
+function sortPairs(keys: Float64Array, idx: Int32Array, lo: number, hi: number): void {
   while (hi - lo > 16) {
-    const a = d[idx[lo]!]!;
-    const b = d[idx[(lo + hi) >> 1]!]!;
-    const c = d[idx[hi - 1]!]!;
+    const a = keys[lo]!;
+    const b = keys[(lo + hi) >> 1]!;
+    const c = keys[hi - 1]!;
     const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-    let i = lo;
-    let j = hi - 1;
-    while (i <= j) {
-      while (d[idx[i]!]! < pivot) i++;
-      while (d[idx[j]!]! > pivot) j--;
-      if (i <= j) {
-        const t = idx[i]!;
-        idx[i++] = idx[j]!;
-        idx[j--] = t;
-      }
-    }
+    let less = lo;
+    for (let i = lo; i < hi; i++) less = swapIn(keys, idx, i, less, +(keys[i]! < pivot));
+    let equal = less;
+    for (let i = less; i < hi; i++) equal = swapIn(keys, idx, i, equal, +(keys[i] === pivot));
     // Recurse into the smaller side, loop on the larger: depth stays O(log C).
-    if (j + 1 - lo < hi - i) (sortBy(d, idx, lo, j + 1), (lo = i));
-    else (sortBy(d, idx, i, hi), (hi = j + 1));
+    if (less - lo < hi - equal) (sortPairs(keys, idx, lo, less), (lo = equal));
+    else (sortPairs(keys, idx, equal, hi), (hi = less));
   }
   for (let i = lo + 1; i < hi; i++) {
+    const k = keys[i]!;
     const v = idx[i]!;
     let j = i - 1;
-    for (; j >= lo && d[idx[j]!]! > d[v]!; j--) idx[j + 1] = idx[j]!;
+    for (; j >= lo && keys[j]! > k; j--) (keys[j + 1] = keys[j]!), (idx[j + 1] = idx[j]!);
+    keys[j + 1] = k;
     idx[j + 1] = v;
   }
 }
 
+/** Swaps entries i and at; returns the boundary `at`, advanced by `step` (0 or 1). */
+function swapIn(keys: Float64Array, idx: Int32Array, i: number, at: number, step: number): number {
+  const k = keys[i]!;
+  const v = idx[i]!;
+  keys[i] = keys[at]!;
+  idx[i] = idx[at]!;
+  keys[at] = k;
+  idx[at] = v;
+  return at + step;
+}
+
 /** Borda points of class c alone, in O(C). */
 function pointsOf(d: Float64Array, c: number): number {
+  const v = d[c]!;
   let below = 0;
   let tied = 0;
-  for (let j = 0; j < d.length; j++) {
-    if (d[j]! < d[c]!) below++;
-    else if (d[j] === d[c]) tied++;
-  }
+  for (let j = 0; j < d.length; j++) (below += +(d[j]! < v)), (tied += +(d[j] === v));
   return below + (tied - 1) / 2;
 }
 
@@ -84,16 +104,12 @@ export const borda: Strategy = {
   combine(p: Prepared, out: Float64Array) {
     const C = out.length;
     if (points.length !== C) points = new Float64Array(C);
-    out.fill(0);
+    for (let c = 0; c < C; c++) out[c] = 0;
     for (let k = 0; k < p.dists.length; k++) {
       const w = p.normWeights[k]!;
       if (w === 0) continue;
-      const d = p.dists[k]!;
-      if (C <= 16) for (let c = 0; c < C; c++) out[c]! += w * pointsOf(d, c);
-      else {
-        bordaPoints(d, points);
-        for (let c = 0; c < C; c++) out[c]! += w * points[c]!;
-      }
+      bordaPoints(p.dists[k]!, points);
+      for (let c = 0; c < C; c++) out[c]! += w * points[c]!;
     }
     normalise(out);
   },

@@ -19,13 +19,14 @@ export const product: Strategy = {
     let s = 0;
     for (let k = 0; k < K; k++) if (p.weights[k]! > s) s = p.weights[k]!;
     let wSum = 0;
-    out.fill(0);
+    const eps = p.epsilon;
+    for (let c = 0; c < C; c++) out[c] = 0;
     for (let k = 0; k < K; k++) {
       const w = p.weights[k]! / s;
       if (w === 0) continue;
       wSum += w;
       const d = p.dists[k]!;
-      for (let c = 0; c < C; c++) out[c]! += w * Math.log(d[c]! > p.epsilon ? d[c]! : p.epsilon);
+      for (let c = 0; c < C; c++) out[c]! += w * Math.log(d[c]! > eps ? d[c]! : eps);
     }
     const exponent = 1 / s - wSum; // (1 − Σ_k w_k) / s
     if (p.priors && exponent !== 0) {

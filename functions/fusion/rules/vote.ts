@@ -18,8 +18,8 @@ export const vote: Strategy = {
   reference: 'Kuncheva, Combining Pattern Classifiers, 2nd ed., Wiley 2014, ch. 5',
   votes: true,
   combine(p, out) {
-    out.fill(0);
-    for (let k = 0; k < p.dists.length; k++) out[p.votesFor[k]!]! += ballot(p, k);
+    for (let c = 0; c < out.length; c++) out[c] = 0;
+    for (let k = 0; k < p.votesFor.length; k++) out[p.votesFor[k]!]! += ballot(p, k);
     normalise(out);
   },
   support: (p, k, c) => (p.votesFor[k] === c ? ballot(p, k) : 0),
