@@ -26,10 +26,3 @@ export function f64(n: number): Float64Array {
   const offset = carve(n * 8); // before reading `slab`: carving may start a new slab
   return new Float64Array(slab, offset, n);
 }
-
-/** A zeroed Int32Array of length n. */
-export function i32(n: number): Int32Array {
-  if (n * 4 > OWN_BUFFER_BYTES) return new Int32Array(n);
-  const offset = carve(n * 4);
-  return new Int32Array(slab, offset, n);
-}
