@@ -12,7 +12,7 @@ import {
   referencedProfiles,
   toProblem,
 } from '../fusion/index.js';
-import type { Sink } from './lines.js';
+import { type Sink, parseLine } from './lines.js';
 
 /** Loads a profile by reference (`name` or `name@version`), for example `store.getProfile`. */
 export type ProfileLoader = (ref: string) => Promise<ResolvedProfile>;
@@ -105,7 +105,7 @@ export function lineFuser(options: BatchOptions): LineFuser {
  * stops the run, since retrying later can succeed; the caller then discards partial output.
  */
 export async function runBatch(
-  source: AsyncIterable<string | readonly string[]>,
+  source: AsyncIterable<string | Iterable<string>>,
   sinks: BatchSinks,
   options: BatchOptions,
 ): Promise<BatchSummary> {
@@ -122,7 +122,7 @@ export async function runBatch(
       summary.lines++;
       let rec: BatchRecord | Promise<BatchRecord>;
       try {
-        rec = fuseLine(JSON.parse(text), lineNo);
+        rec = fuseLine(parseLine(text), lineNo);
       } catch (e) {
         if (!(e instanceof SyntaxError)) throw e;
         rec = { line: lineNo, id: null, error: problem('invalid-json', `line ${lineNo} is not valid JSON: ${e.message}`) };

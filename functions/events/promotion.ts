@@ -7,7 +7,6 @@
 import { type Profile, TRAINING_DEFAULTS, type TrainingSection } from '../fusion/index.js';
 import {
   type Dataset,
-  MODEL_KINDS,
   type ModelArtifact,
   type ModelKind,
   fitModel,
