@@ -8,13 +8,38 @@
  * Environment: `POWERTOOLS_SERVICE_NAME` (default "late-fusion"), `POWERTOOLS_METRICS_NAMESPACE`
  * (default "LateFusion"), `POWERTOOLS_LOG_LEVEL`, `POWERTOOLS_METRICS_DISABLED`.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { LogLevelThreshold, Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 
 const SERVICE = process.env.POWERTOOLS_SERVICE_NAME || 'late-fusion';
 
+/**
+ * Powertools Logger that knows, without reading the environment (as `level` does on every
+ * call), whether it writes DEBUG lines. Every level change goes through `setLogLevel`
+ * (including the sampling rate's), so the answer is refreshed there.
+ */
+class FusionLogger extends Logger {
+  // `declare`: no field initialiser, which would run after the constructor's own setLogLevel calls.
+  declare private debugOn: boolean;
+
+  constructor(options: ConstructorParameters<typeof Logger>[0]) {
+    super(options);
+    this.debugOn = this.level <= LogLevelThreshold.DEBUG;
+  }
+
+  override setLogLevel(logLevel: Parameters<Logger['setLogLevel']>[0]): void {
+    super.setLogLevel(logLevel);
+    this.debugOn = this.level <= LogLevelThreshold.DEBUG;
+  }
+
+  /** Whether DEBUG lines are written now: check it before building a DEBUG line on a hot path. */
+  get debugEnabled(): boolean {
+    return this.debugOn;
+  }
+}
+
 /** The structured JSON logger every function writes to. */
-export const logger = new Logger({ serviceName: SERVICE });
+export const logger = new FusionLogger({ serviceName: SERVICE });
 
 /** Powertools Metrics that can say whether it is switched off (`POWERTOOLS_METRICS_DISABLED`). */
 class FusionMetrics extends Metrics {

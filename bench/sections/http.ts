@@ -1,8 +1,12 @@
 /**
  * HTTP section: autocannon (50 connections, 10 s) against the local server (`fusion serve`, the
  * Lambda handlers behind node:http, as `npm start` runs it) on a 3-modality `average` request,
- * beside a bare node:http server that returns a fixed JSON body, both in their own child
- * process, one after the other, in the same run. Also records each Lambda entry's bundle size
+ * beside a bare node:http server that returns a fixed JSON body, each in its own child process,
+ * in the same run. Both are warmed up the same way, then measured in alternating rounds (bare,
+ * fusion, bare, fusion, ...) so that a change in the machine's other load hits both alike; the
+ * ratio is the median of the per-round ratios. Besides requests/s, each server's own CPU time
+ * per request (user + system, from /proc on Linux) is recorded: unlike requests/s it does not
+ * depend on how busy the rest of the machine is. Also records each Lambda entry's bundle size
  * (esbuild, minified, ESM, platform node), with and without the AWS SDK the runtime provides.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -16,6 +20,9 @@ import type { SectionResult } from '../run.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3);
+/** Linux's USER_HZ: the unit of the CPU times in /proc/<pid>/stat. */
+const CLOCK_TICKS_PER_S = 100;
 const CONNECTIONS = 50;
 const REQUEST = JSON.stringify({
   classes: ['negative', 'neutral', 'positive'],
@@ -73,13 +80,62 @@ async function load(url: string) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, total: r.requests.total };
 }
 
-async function measure(args: string[], path: string, dir: string, name: string) {
-  const { child, url } = await startChild(args, { ...process.env, PORT: '0', POWERTOOLS_METRICS_DISABLED: 'true' }, join(dir, `${name}.log`));
+/** The CPU seconds (user + system) `pid` has used, or undefined where /proc is not available. */
+async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
   try {
-    await load(url + path); // warm-up at full concurrency, discarded (JIT, connections)
-    return await load(url + path);
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5) (utime, stime) are the 12th and 13th after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One measured load on a running server, with the server's CPU microseconds per request. */
+async function measured(child: ChildProcess, target: string) {
+  const before = await cpuSeconds(child.pid);
+  const m = await load(target);
+  const after = await cpuSeconds(child.pid);
+  const cpuUs = before === undefined || after === undefined || m.total === 0 ? undefined : ((after - before) * 1e6) / m.total;
+  return { ...m, cpuUs };
+}
+
+type Measured = Awaited<ReturnType<typeof measured>>;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The median round of a server (by requests/s), with errors summed over every round. */
+function summary(rounds: Measured[]) {
+  const cpu = rounds.map((r) => r.cpuUs).filter((c): c is number => c !== undefined);
+  return {
+    rps: median(rounds.map((r) => r.rps)),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    cpuUsPerRequest: cpu.length ? median(cpu) : undefined,
+    rounds: rounds.map((r) => ({ rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors, cpuUs: r.cpuUs })),
+  };
+}
+
+/** Both servers warmed up alike, then measured in alternating rounds. */
+async function compare(dir: string) {
+  const env = { ...process.env, PORT: '0', POWERTOOLS_METRICS_DISABLED: 'true' };
+  const servers = [
+    { ...(await startChild(['-e', BARE], env, join(dir, 'bare.log'))), path: '/' },
+    { ...(await startChild([resolve(ROOT, 'bin/fusion.js'), 'serve'], env, join(dir, 'serve.log'))), path: '/v1/fuse/average' },
+  ];
+  try {
+    for (const s of servers) await load(s.url + s.path); // warm-up at full concurrency, discarded (JIT, connections)
+    const rounds: [Measured, Measured][] = [];
+    for (let r = 0; r < ROUNDS; r++) rounds.push([await measured(servers[0]!.child, servers[0]!.url + servers[0]!.path), await measured(servers[1]!.child, servers[1]!.url + servers[1]!.path)]);
+    return { bare: summary(rounds.map((r) => r[0])), local: summary(rounds.map((r) => r[1])), ratio: median(rounds.map(([b, l]) => l.rps / b.rps)) };
   } finally {
-    child.kill('SIGTERM');
+    for (const s of servers) s.child.kill('SIGTERM');
   }
 }
 
@@ -96,21 +152,24 @@ async function bundleSizes(): Promise<Record<string, { bytes: number; withoutAws
 
 export async function run(): Promise<SectionResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-http-'));
-  let bare, local;
+  let result;
   try {
-    bare = await measure(['-e', BARE], '/', dir, 'bare');
-    local = await measure([resolve(ROOT, 'bin/fusion.js'), 'serve'], '/v1/fuse/average', dir, 'serve');
+    result = await compare(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const ratio = local.rps / bare.rps;
+  const { bare, local, ratio } = result;
+  const cpuRatio = bare.cpuUsPerRequest && local.cpuUsPerRequest ? bare.cpuUsPerRequest / local.cpuUsPerRequest : undefined;
   const sizes = await bundleSizes();
-  const row = (measure: string, m: Awaited<ReturnType<typeof load>>) => ({ measure, 'req/s': Math.round(m.rps), 'p50 ms': m.p50, 'p99 ms': m.p99, errors: m.errors });
+  const cpu = (m: typeof bare) => (m.cpuUsPerRequest === undefined ? '' : +m.cpuUsPerRequest.toFixed(1));
+  const row = (measure: string, m: typeof bare) => ({ measure, 'req/s': Math.round(m.rps), 'p50 ms': m.p50, 'p99 ms': m.p99, errors: m.errors, 'server CPU us/req': cpu(m) });
+  const blank = { 'p50 ms': '', 'p99 ms': '', errors: '', 'server CPU us/req': '' };
   const rows: SectionResult['rows'] = [
-    row('bare node:http, fixed JSON body', bare),
-    row('fusion serve, POST /v1/fuse/average (3 modalities)', local),
-    { measure: 'ratio fusion/bare (target >= 0.6, zero errors)', 'req/s': +ratio.toFixed(3), 'p50 ms': '', 'p99 ms': '', errors: '' },
-    ...Object.entries(sizes).map(([entry, s]) => ({ measure: `bundle ${entry}.ts KiB (without @aws-sdk)`, 'req/s': `${(s.bytes / 1024).toFixed(1)} (${(s.withoutAwsSdk / 1024).toFixed(1)})`, 'p50 ms': '', 'p99 ms': '', errors: '' })),
+    row(`bare node:http, fixed JSON body (median of ${ROUNDS})`, bare),
+    row(`fusion serve, POST /v1/fuse/average, 3 modalities (median of ${ROUNDS})`, local),
+    { measure: 'ratio fusion/bare req/s, median of rounds (target >= 0.6, zero errors)', 'req/s': +ratio.toFixed(3), ...blank },
+    ...(cpuRatio === undefined ? [] : [{ measure: 'ratio bare/fusion server CPU per request', 'req/s': +cpuRatio.toFixed(3), ...blank }]),
+    ...Object.entries(sizes).map(([entry, s]) => ({ measure: `bundle ${entry}.ts KiB (without @aws-sdk)`, 'req/s': `${(s.bytes / 1024).toFixed(1)} (${(s.withoutAwsSdk / 1024).toFixed(1)})`, ...blank })),
   ];
-  return { rows, extra: { connections: CONNECTIONS, seconds: SECONDS, bare, local, ratio, bundleBytes: sizes } };
+  return { rows, extra: { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, bare, local, ratio, cpuRatio, bundleBytes: sizes } };
 }

@@ -19,12 +19,14 @@ const current = new AsyncLocalStorage<NodeJS.ProcessEnv>();
 const configs = new WeakMap<NodeJS.ProcessEnv, HttpConfig>();
 
 /**
- * Runs `fn` as one invocation seeing `env` as its environment. In Lambda nothing calls this and
+ * Runs `fn(...args)` as one invocation seeing `env` as its environment. In Lambda nothing calls this and
  * handlers see `process.env`; the local server uses it so that one process can host servers
  * with different settings (tests start several).
  */
-export function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => T): T {
-  return current.run(env, fn);
+export function withEnv<A extends unknown[], T>(env: NodeJS.ProcessEnv, fn: (...args: A) => T, ...args: A): T {
+  // Already the environment `fn` would see (the usual case: a server on `process.env`): no new context.
+  if (env === invocationEnv()) return fn(...args);
+  return current.run(env, fn, ...args);
 }
 
 /** The environment of the current invocation. */

@@ -12,7 +12,7 @@ import { fuseAny, referencedProfiles } from '../fusion/fuse.js';
 import type { ProfileLookup, ResolvedProfile } from '../fusion/prepare.js';
 import type { BatchResponse, FusionResponse } from '../fusion/schemas.js';
 import type { Strategy } from '../fusion/strategy.js';
-import { METRIC, emitMetrics, logger } from '../observability.js';
+import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
 import type { Store } from '../store/index.js';
 import { httpConfig } from './config.js';
 import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds } from './middleware.js';
@@ -91,41 +91,52 @@ function summarise(result: FusionResponse | BatchResponse) {
   return { decisions: results.length, missing, stale };
 }
 
-/** The handler of `POST /v1/fuse/<strategy>`: a single request or a batch, as JSON. */
+/** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
+function fused(strategy: Strategy, event: HttpEvent, context: Context, input: unknown, lookup: ProfileLookup | undefined, started: number): HttpResult {
+  const result = fuseAny(strategy, input, lookup);
+  const { decisions, missing, stale } = summarise(result);
+  if (metrics.enabled)
+    emitMetrics(
+      { strategy: strategy.name },
+      {
+        [METRIC.decisionsFused]: decisions,
+        [METRIC.itemsPerRequest]: decisions,
+        [METRIC.missingModalities]: missing,
+        ...(stale ? { [METRIC.staleProfiles]: stale } : {}),
+      },
+    );
+  // One line per decision at DEBUG: API Gateway's access log already records every request,
+  // and at INFO this line would cost more CPU than the fusion itself.
+  if (logger.debugEnabled)
+    logger.debug('fused', {
+      ...requestIds(event, context),
+      strategy: strategy.name,
+      status: 200,
+      decisions,
+      missing_modalities: missing,
+      ...(stale ? { stale_profiles: stale } : {}),
+      duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      ...(httpConfig().logPayloads ? { request: input, response: result } : {}),
+    });
+  return json(200, result);
+}
+
+/**
+ * The handler of `POST /v1/fuse/<strategy>`: a single request or a batch, as JSON. A request
+ * that names no profile is answered synchronously: nothing in it waits, so middy's early-timeout
+ * race (a timer per invocation) could never fire and is skipped; a request naming profiles
+ * returns a promise and keeps that race around the store reads.
+ */
 export function fuseHandler(strategy: Strategy): HttpHandler {
   return httpStack({ strategy: strategy.name })
     .use(allowMethods(['POST']))
     .use(bodyLimit())
     .use(jsonBody())
-    .handler(async (event, context) => {
+    .handler((event, context) => {
       const started = performance.now();
-      const config = httpConfig();
       const input: unknown = event.body;
-      const lookup = await loadProfiles(config.store, referencedProfiles(input));
-      const result = fuseAny(strategy, input, lookup);
-
-      const { decisions, missing, stale } = summarise(result);
-      emitMetrics(
-        { strategy: strategy.name },
-        {
-          [METRIC.decisionsFused]: decisions,
-          [METRIC.itemsPerRequest]: decisions,
-          [METRIC.missingModalities]: missing,
-          ...(stale ? { [METRIC.staleProfiles]: stale } : {}),
-        },
-      );
-      // One line per decision at DEBUG: API Gateway's access log already records every request,
-      // and at INFO this line would cost more CPU than the fusion itself.
-      logger.debug('fused', {
-        ...requestIds(event, context),
-        strategy: strategy.name,
-        status: 200,
-        decisions,
-        missing_modalities: missing,
-        ...(stale ? { stale_profiles: stale } : {}),
-        duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-        ...(config.logPayloads ? { request: input, response: result } : {}),
-      });
-      return json(200, result);
+      const names = referencedProfiles(input);
+      if (names.length === 0) return fused(strategy, event, context, input, undefined, started);
+      return loadProfiles(httpConfig().store, names).then((lookup) => fused(strategy, event, context, input, lookup, started));
     });
 }

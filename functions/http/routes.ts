@@ -32,7 +32,13 @@ export function entryFile(entry: string): string {
   return fileURLToPath(new URL(`./entries/${entry}.ts`, import.meta.url));
 }
 
+const BY_METHOD = new Map<string, Map<string, Route>>();
+for (const r of ROUTES) {
+  const paths = BY_METHOD.get(r.method) ?? new Map<string, Route>();
+  BY_METHOD.set(r.method, paths.set(r.path, r));
+}
+
 /** The route serving `method path`, if any. */
 export function matchRoute(method: string, path: string): Route | undefined {
-  return ROUTES.find((r) => r.method === method && r.path === path);
+  return BY_METHOD.get(method)?.get(path);
 }

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { pathToFileURL } from 'node:url';
 import { problem } from '../fusion/problem.js';
 import { httpConfig, withEnv } from '../http/config.js';
@@ -13,7 +14,7 @@ import type { HttpHandler } from '../http/handler.js';
 import { type HttpResult, json } from '../http/middleware.js';
 import { DEFAULT_ENTRY, ENTRIES, entryFile, matchRoute } from '../http/routes.js';
 import { logger } from '../observability.js';
-import { lambdaContext, toEventV2 } from './event.js';
+import { type LocalFunction, lambdaContext, localFunction, toEventV2 } from './event.js';
 
 /** API Gateway's own payload limit (10 MiB); the handlers enforce `FUSION_MAX_BODY_BYTES` below it. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -51,6 +52,13 @@ export async function loadHandlers(): Promise<Map<string, HttpHandler>> {
   return new Map(loaded);
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** Calls `target`'s handler with `event` and a fresh Lambda context (a named function: no closure per request). */
+function invoke(target: Target, event: APIGatewayProxyEventV2): Promise<HttpResult> {
+  return target.handler(event, lambdaContext(target.fn));
+}
+
 type Body = Buffer | 'too-large';
 
 function readBody(req: IncomingMessage): Promise<Body> {
@@ -65,17 +73,36 @@ function readBody(req: IncomingMessage): Promise<Body> {
         resolve('too-large');
       } else chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     req.on('error', reject);
   });
 }
 
+/** Paths WHATWG URL parsing leaves as they are: no dot segments, escapes, `//` or query. */
+const PLAIN_PATH = /^\/(?!\/)[\w\-~./]*$/;
+
+/** The path (as `new URL` decodes it) and the raw query string (without `?`) of a request target. */
+function splitTarget(target: string): [path: string, query: string] {
+  if (PLAIN_PATH.test(target) && !target.includes('/.')) return [target, ''];
+  const url = new URL(target, 'http://localhost');
+  return [url.pathname, url.search.slice(1)];
+}
+
 function send(res: ServerResponse, result: HttpResult, requestId: string, close = false): void {
   // A Content-Length (as API Gateway sends) instead of chunked encoding: one write per response.
-  const headers: Record<string, string | number> = { ...result.headers, 'Content-Length': Buffer.byteLength(result.body), 'apigw-requestid': requestId };
+  // The handler's result is its own fresh object, so its headers are completed in place.
+  const headers: Record<string, string | number> = result.headers;
+  headers['Content-Length'] = Buffer.byteLength(result.body);
+  headers['apigw-requestid'] = requestId;
   if (close) headers.Connection = 'close';
   res.writeHead(result.statusCode, headers);
   res.end(result.body);
+}
+
+/** One loaded entry: its handler and the constant parts of its Lambda context. */
+interface Target {
+  handler: HttpHandler;
+  fn: LocalFunction;
 }
 
 /** Starts the local API. Rejects (with the listen error, e.g. `EADDRINUSE`) if it cannot listen. */
@@ -83,30 +110,35 @@ export async function startServer(opts: ServerOptions = {}): Promise<LocalServer
   const env = opts.env ?? process.env;
   const host = opts.host ?? '127.0.0.1';
   httpConfig(env); // fail now on a bad configuration, not on the first request
-  const handlers = await loadHandlers();
+  const targets = new Map<string, Target>();
+  for (const [entry, handler] of await loadHandlers()) targets.set(entry, { handler, fn: localFunction(`late-fusion-${entry}`) });
+  const fallback = targets.get(DEFAULT_ENTRY)!;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = matchRoute(req.method ?? 'GET', url.pathname);
-    const event = toEventV2(req, url, body === 'too-large' ? Buffer.alloc(0) : body, route ? `${route.method} ${route.path}` : '$default');
+    const [path, query] = splitTarget(req.url ?? '/');
+    const method = req.method ?? 'GET';
+    const route = matchRoute(method, path);
+    const event = toEventV2(req, path, query, body === 'too-large' ? EMPTY : body, route ? `${route.method} ${route.path}` : '$default');
     const requestId = event.requestContext.requestId;
     if (body === 'too-large') {
       const limit = `API Gateway's limit of ${GATEWAY_MAX_BODY_BYTES} bytes`;
       return send(res, json(413, problem('payload-too-large', `The body is over ${limit}. Split a large batch into several requests.`), 'application/problem+json'), requestId, true);
     }
-    const entry = route?.entry ?? DEFAULT_ENTRY;
-    const result = await withEnv(env, () => handlers.get(entry)!(event, lambdaContext(`late-fusion-${entry}`)));
+    const target = route ? targets.get(route.entry)! : fallback;
+    const result = await withEnv(env, invoke, target, event);
     send(res, result, requestId);
   }
 
+  function fail(res: ServerResponse, err: unknown): void {
+    // Only reached if a handler itself throws (the error mapper should prevent it) or the client vanished.
+    logger.error('local server failed to answer', { error: err as Error });
+    if (!res.headersSent) send(res, json(500, problem('internal', 'An internal error occurred.'), 'application/problem+json'), '', true);
+    else res.destroy();
+  }
+
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      // Only reached if a handler itself throws (the error mapper should prevent it) or the client vanished.
-      logger.error('local server failed to answer', { error: err as Error });
-      if (!res.headersSent) send(res, json(500, problem('internal', 'An internal error occurred.'), 'application/problem+json'), '', true);
-      else res.destroy();
-    });
+    handle(req, res).then(undefined, (err: unknown) => fail(res, err));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

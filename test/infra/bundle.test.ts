@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRATEGIES, STRATEGY_NAMES } from '../../functions/fusion/registry.js';
 import { buildApp, projectContext } from '../../infra/lib/app.js';
 import { functionId } from '../../infra/lib/stack.js';
-import { lambdaContext } from '../../functions/local/event.js';
+import { lambdaContext, localFunction } from '../../functions/local/event.js';
 import { logicalId, type CfnTemplate, type Synth } from './synth.js';
 
 // The bundles are imported below: keep their EMF metrics and logs out of the test output.
@@ -95,7 +95,7 @@ describe('bundles at run time (Node 24, ESM)', () => {
   it("answers a fusion request with each strategy's own bundle", async () => {
     for (const name of STRATEGY_NAMES) {
       const { handler } = await import(pathToFileURL(join(bundles.get(functionId(name))!, 'index.mjs')).href);
-      const response = await handler(postEvent(name, request), lambdaContext(functionId(name)));
+      const response = await handler(postEvent(name, request), lambdaContext(localFunction(functionId(name))));
       const body = JSON.parse(response.body);
       // The learned rule needs a profile naming a trained model: a clear 4xx problem without one.
       if ((name as string) === 'learned') expect(response.statusCode, name).toBeLessThan(500);
