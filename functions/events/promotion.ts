@@ -9,12 +9,11 @@ import {
   type Dataset,
   type ModelArtifact,
   type ModelKind,
+  crossValidate,
   fitModel,
   loadModel,
   predictDists,
   score,
-  stratifiedFolds,
-  subset,
 } from '../fusion/learned/index.js';
 
 /** A training section with the guardrail's defaults applied. */
@@ -54,30 +53,17 @@ export function retrain(data: Dataset, profile: Profile, config: TrainingConfig,
   const artifact = fitModel(data, options, meta.dataSha256, meta.createdAt);
 
   const min = profile.minModalities ?? 1;
-  const used = new Set(data.examples.filter((e) => e.prepared.modalities.length >= min));
+  const used = data.examples.filter((e) => e.prepared.modalities.length >= min);
   const C = data.classes.length;
-  const K = Math.min(config.folds, used.size);
-  const fold = stratifiedFolds(data.examples.map((e) => e.label), K);
-  const probs: Float64Array[] = [];
-  const labels: number[] = [];
-  for (let k = 0; k < K; k++) {
-    const trainIdx: number[] = [];
-    data.examples.forEach((_, i) => fold[i] !== k && trainIdx.push(i));
-    if (!trainIdx.length) continue;
-    const model = loadModel(fitModel(subset(data, trainIdx), options, meta.dataSha256, meta.createdAt), profile);
-    data.examples.forEach((e, i) => {
-      if (fold[i] !== k || !used.has(e)) return;
-      probs.push(predictDists(model, e.prepared.modalities, e.prepared.dists, new Float64Array(C)));
-      labels.push(e.label);
-    });
-  }
+  const K = Math.min(config.folds, used.length);
+  const { probs, labels } = crossValidate(data, profile, options, K);
   const candidateLogLoss = score(probs, labels, C).metrics.logLoss;
   const base = { rows: labels.length, folds: K, margin: config.promotionMargin, candidateLogLoss };
   if (!current) return { artifact, decision: { ...base, promote: true, reason: `profile "${profile.name}" has no current model; the new ${config.model} model (cross-validated log loss ${fmt(candidateLogLoss)}) becomes its first` } };
 
   const model = loadModel(current, profile);
-  const currentProbs = data.examples.filter((e) => used.has(e)).map((e) => predictDists(model, e.prepared.modalities, e.prepared.dists, new Float64Array(C)));
-  const currentLabels = data.examples.filter((e) => used.has(e)).map((e) => e.label);
+  const currentProbs = used.map((e) => predictDists(model, e.prepared.modalities, e.prepared.dists, new Float64Array(C)));
+  const currentLabels = used.map((e) => e.label);
   const currentLogLoss = score(currentProbs, currentLabels, C).metrics.logLoss;
   const promote = candidateLogLoss <= currentLogLoss + config.promotionMargin;
   const compare = `new ${config.model} model's ${K}-fold cross-validated log loss ${fmt(candidateLogLoss)} vs the current model's ${fmt(currentLogLoss)} on the same ${labels.length} rows (margin ${config.promotionMargin})`;

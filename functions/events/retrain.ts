@@ -30,12 +30,7 @@ export interface RetrainOutcome {
 }
 
 let client: S3Client | undefined;
-const s3 = () =>
-  (client ??= s3Client(process.env, {
-    endpoint: process.env.AWS_ENDPOINT_URL_S3 || undefined,
-    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
-    timeoutMs: IO_TIMEOUT_MS,
-  }));
+const s3 = () => (client ??= s3Client(process.env, IO_TIMEOUT_MS));
 
 /** Lambda entry: each record in turn. S3 failures throw so Lambda retries; bad data is reported, not retried. */
 export async function handler(event: S3Event, context?: Context): Promise<RetrainOutcome[]> {

@@ -31,12 +31,7 @@ export const SOURCE_ETAG = 'source-etag';
 const IO_TIMEOUT_MS = 60_000;
 
 let client: S3Client | undefined;
-const s3 = () =>
-  (client ??= s3Client(process.env, {
-    endpoint: process.env.AWS_ENDPOINT_URL_S3 || undefined,
-    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
-    timeoutMs: IO_TIMEOUT_MS,
-  }));
+const s3 = () => (client ??= s3Client(process.env, IO_TIMEOUT_MS));
 
 /** An S3 event key as S3 sends it (URL-encoded, spaces as "+") decoded to the object's real key. */
 export function decodeKey(key: string): string {

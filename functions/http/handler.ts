@@ -9,11 +9,11 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import { fuseAny, referencedProfiles } from '../fusion/fuse.js';
-import type { ProfileLookup, ResolvedProfile } from '../fusion/prepare.js';
+import type { ProfileLookup } from '../fusion/prepare.js';
 import type { BatchResponse, FusionResponse } from '../fusion/schemas.js';
 import type { Strategy } from '../fusion/strategy.js';
 import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
-import type { Store } from '../store/index.js';
+import { loadProfiles } from '../store/index.js';
 import { httpConfig } from './config.js';
 import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds } from './middleware.js';
 
@@ -70,14 +70,6 @@ export function httpStack(opts: { strategy?: string } = {}) {
       }),
     );
   return stack.use(httpSecurityHeaders(SECURITY_HEADERS)).use(problemResponses(opts));
-}
-
-/** Loads the profiles a request names (in parallel) and returns the lookup the core expects. */
-export async function loadProfiles(store: Store, names: string[]): Promise<ProfileLookup | undefined> {
-  if (names.length === 0) return undefined;
-  const loaded = new Map<string, ResolvedProfile>();
-  await Promise.all(names.map(async (name) => loaded.set(name, await store.getProfile(name))));
-  return (name) => loaded.get(name);
 }
 
 function summarise(result: FusionResponse | BatchResponse) {

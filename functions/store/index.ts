@@ -32,13 +32,11 @@ export function createStore(env: NodeJS.ProcessEnv = process.env): Store {
   if (!env.FUSION_BUCKET) return new DirectoryStore(env.FUSION_STORE_DIR ?? DEFAULT_STORE_DIR);
   const ttlSeconds = setting(env, 'FUSION_CACHE_TTL_SECONDS', STORE_DEFAULTS.cacheTtlSeconds, 0);
   const timeoutMs = setting(env, 'FUSION_S3_TIMEOUT_MS', STORE_DEFAULTS.s3TimeoutMs, 1);
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || undefined;
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
-  const id = JSON.stringify([env.FUSION_BUCKET, env.FUSION_PREFIX, ttlSeconds, timeoutMs, endpoint, region, env.AWS_ACCESS_KEY_ID]);
+  const id = JSON.stringify([env.FUSION_BUCKET, env.FUSION_PREFIX, ttlSeconds, timeoutMs, env.AWS_ENDPOINT_URL_S3, env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ACCESS_KEY_ID]);
   let store = s3Stores.get(id);
   if (!store) {
     store = new S3Store({
-      client: s3Client(env, { endpoint, region, timeoutMs }),
+      client: s3Client(env, timeoutMs),
       bucket: env.FUSION_BUCKET,
       ...(env.FUSION_PREFIX ? { prefix: env.FUSION_PREFIX } : {}),
       ttlMs: ttlSeconds * 1000,
@@ -54,18 +52,19 @@ export function createStore(env: NodeJS.ProcessEnv = process.env): Store {
  * attempt bounded by the deadline, the SDK's standard retry (exponential backoff with jitter).
  * Access keys in `env` are used when present, else the SDK's default credential chain.
  */
-export function s3Client(env: NodeJS.ProcessEnv, o: { endpoint: string | undefined; region: string; timeoutMs: number }): S3Client {
+export function s3Client(env: NodeJS.ProcessEnv, timeoutMs: number): S3Client {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || undefined;
   const keys =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
       : {};
   return new S3Client({
-    region: o.region,
-    ...(o.endpoint ? { endpoint: o.endpoint, forcePathStyle: true } : {}),
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     ...keys,
     maxAttempts: STORE_DEFAULTS.maxAttempts,
     retryMode: 'standard',
-    requestHandler: new NodeHttpHandler({ connectionTimeout: o.timeoutMs, requestTimeout: o.timeoutMs, throwOnRequestTimeout: true }),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true }),
   });
 }
 

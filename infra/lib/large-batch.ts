@@ -56,7 +56,7 @@ class PrefixScopedResultWriter extends ResultWriterV2 {
  * Execution input: `{"key": "<object key under batch/in*>", "strategy"?: "<name>", "bucket"?:
  * "<data bucket>"}`; without `strategy` the key's third segment names it. Each child invocation
  * of the batch function gets `{"BatchInput": {"bucket", "key", "strategy"}, "Items": [{"index",
- * "request"}, ...]}` and returns an array with one record per item, in order (docs/readme/deploy.md).
+ * "request"}, ...]}` and returns an array with one record per item, in order (docs/deploy.md).
  */
 export class LargeBatch extends Construct {
   readonly stateMachine: StateMachine;

@@ -82,7 +82,7 @@ describe('CORS', () => {
 
 describe('documentation', () => {
   it('documents every context key the stack reads', () => {
-    const doc = readFileSync(new URL('../../docs/readme/deploy.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
     expect(CONTEXT_KEYS.length).toBeGreaterThan(10);
     expect(CONTEXT_KEYS.filter((key) => !doc.includes(`\`${key}\``))).toEqual([]);
   });

@@ -52,8 +52,8 @@ export function testStore(endpoint: string, bucket: string, options: { ttlMs?: n
   const clock = manualClock();
   const rec = recorder();
   const timeoutMs = options.timeoutMs ?? 2000;
-  const env = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey };
-  const client = s3Client(env, { endpoint, region: 'us-east-1', timeoutMs });
+  const env = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_ENDPOINT_URL_S3: endpoint };
+  const client = s3Client(env, timeoutMs);
   const store = new S3Store({ client, bucket, ttlMs: 30_000, now: clock.now, events: rec.events, ...options, timeoutMs });
   return { store, clock, ...rec };
 }

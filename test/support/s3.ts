@@ -13,7 +13,7 @@
  * ETags (MD5 of the body), conditional GET with `If-None-Match` → 304. What it does not do:
  * bucket versioning (`PutBucketVersioning` answers NotImplemented, a `versionId` query is
  * ignored and no `x-amz-version-id` is returned), `If-Match`, checksums. Versions in tests are
- * therefore ETags; see docs/readme/store.md for how the store pins them.
+ * therefore ETags; see docs/store.md for how the store pins them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
