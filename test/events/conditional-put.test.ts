@@ -1,20 +1,14 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { putIfMatch } from '../../functions/events/conditional-put.js';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { type S3Fixture, s3Client, startS3 } from '../support/s3.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import { useS3BehindProxy } from '../support/s3-behind-proxy.js';
+import { type S3Fixture, s3Client } from '../support/s3.js';
 
 let s3: S3Fixture;
 let proxy: FaultProxy;
 
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
+useS3BehindProxy((a, b) => ((s3 = a), (proxy = b)));
 
 const body = async (key: string) => (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))).Body!.transformToString();
 

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UnavailableError, toProblem } from '../../functions/fusion/index.js';
-import { type Fault, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { type S3Fixture, startS3 } from '../support/s3.js';
+import type { Fault, FaultProxy } from '../support/fault-proxy.js';
+import { useS3BehindProxy } from '../support/s3-behind-proxy.js';
+import type { S3Fixture } from '../support/s3.js';
 import { model, profile, testStore } from './fixtures.js';
 
 let s3: S3Fixture;
@@ -13,15 +14,7 @@ const timeoutFor = (fault: Fault) => (fault.kind === 'latency' ? TIMEOUT : 2000)
 const GOOD = { text: 0.6, audio: 0.4 };
 const NEW = { text: 0.9, audio: 0.1 };
 
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
-beforeEach(() => proxy.heal());
+useS3BehindProxy((a, b) => ((s3 = a), (proxy = b)));
 
 const FAULTS: [string, Fault, RegExp][] = [
   ['latency beyond the deadline', { kind: 'latency', ms: 5 * TIMEOUT }, /timed out after 500 ms/],

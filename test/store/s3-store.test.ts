@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NotFoundError, UnavailableError, fuse, toProblem } from '../../functions/fusion/index.js';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { type S3Fixture, startS3 } from '../support/s3.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import { useS3BehindProxy } from '../support/s3-behind-proxy.js';
+import type { S3Fixture } from '../support/s3.js';
 import { model, profile, testStore } from './fixtures.js';
 
 let s3: S3Fixture;
 let proxy: FaultProxy;
 const TTL = 30_000;
 
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
-beforeEach(() => proxy.heal());
+useS3BehindProxy((a, b) => ((s3 = a), (proxy = b)));
 
 const gets = (key: string) => proxy.count({ method: 'GET', pathIncludes: key });
 
