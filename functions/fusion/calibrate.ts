@@ -1,7 +1,7 @@
 import { f64 } from './buffers.js';
 
 /** Numerically stable softmax of `z / temperature`, written into `out`. */
-export function softmax(z: ArrayLike<number>, temperature = 1, out = f64(z.length)): Float64Array {
+export function softmax(z: ArrayLike<number>, temperature = 1, out: Float64Array = f64(z.length)): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < z.length; i++) if (z[i]! > max) max = z[i]!;
   let sum = 0;

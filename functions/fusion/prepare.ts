@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { f64 } from './buffers.js';
+import { argmax } from './calibrate.js';
 import { classIndex, distribution, preview } from './distribution.js';
 import { type FieldError, InsufficientModalitiesError, InvalidRequestError, NotFoundError, fieldErrors, joinPath } from './errors.js';
 import { type FusionRequest, LIMITS, type Prediction, type Profile } from './schemas.js';
@@ -157,8 +158,7 @@ export function prepare(req: FusionRequest, lookup?: ProfileLookup, defaults?: F
     const d = distribution(pred, classes, t, errors, at, m) ?? f64(C);
     dists[k] = d;
     const label = pred.label === undefined ? -1 : classIndex(classes, pred.label);
-    let best = 0;
-    for (let c = 1; c < C; c++) if (d[c]! > d[best]!) best = c;
+    const best = argmax(d);
     votesFor[k] = label >= 0 ? label : best;
     confidences[k] = pred.confidence ?? d[best]!;
     const w = own(weightsIn, m, 1);

@@ -74,26 +74,27 @@ export const Weights = z
   .catchall(finite('a weight').min(0, 'a weight must be >= 0'))
   .meta({ description: 'Per-modality weights (default 1). Weights of absent modalities are ignored.' });
 
-export const Options = z
-  .strictObject({
-    temperatures: z
-      .object({}, { error: 'temperatures must be an object mapping modality name to a number > 0' })
-      .catchall(finite('a temperature').positive('a temperature must be > 0'))
-      .optional()
-      .meta({ description: "Per-modality calibration: p' ∝ p^(1/T); logits: softmax(z/T)." }),
-    priors: z
-      .array(finite('a prior').positive('a prior must be > 0'), { error: 'priors must be an array of numbers aligned with classes' })
-      .optional()
-      .meta({ description: "Class priors for Kittler's prior correction in the product rule." }),
-    mode: z.enum(['hard', 'confidence'], { error: 'mode must be "hard" or "confidence"' }).optional(),
-    minModalities: z
-      .int({ error: 'minModalities must be a whole number' })
-      .min(1, 'minModalities must be at least 1')
-      .max(LIMITS.maxModalities, `minModalities must be at most ${LIMITS.maxModalities}`)
-      .optional(),
-    tieBreak: z.enum(['first', 'average'], { error: 'tieBreak must be "first" or "average"' }).optional(),
-    epsilon: finite('epsilon').positive('epsilon must be > 0').max(0.01, 'epsilon must be at most 0.01').optional(),
-  }, { error: objectError('options', ['temperatures', 'priors', 'mode', 'minModalities', 'tieBreak', 'epsilon']) });
+const optionsShape = {
+  temperatures: z
+    .object({}, { error: 'temperatures must be an object mapping modality name to a number > 0' })
+    .catchall(finite('a temperature').positive('a temperature must be > 0'))
+    .optional()
+    .meta({ description: "Per-modality calibration: p' ∝ p^(1/T); logits: softmax(z/T)." }),
+  priors: z
+    .array(finite('a prior').positive('a prior must be > 0'), { error: 'priors must be an array of numbers aligned with classes' })
+    .optional()
+    .meta({ description: "Class priors for Kittler's prior correction in the product rule." }),
+  mode: z.enum(['hard', 'confidence'], { error: 'mode must be "hard" or "confidence"' }).optional(),
+  minModalities: z
+    .int({ error: 'minModalities must be a whole number' })
+    .min(1, 'minModalities must be at least 1')
+    .max(LIMITS.maxModalities, `minModalities must be at most ${LIMITS.maxModalities}`)
+    .optional(),
+  tieBreak: z.enum(['first', 'average'], { error: 'tieBreak must be "first" or "average"' }).optional(),
+  epsilon: finite('epsilon').positive('epsilon must be > 0').max(0.01, 'epsilon must be at most 0.01').optional(),
+};
+
+export const Options = z.strictObject(optionsShape, { error: objectError('options', Object.keys(optionsShape)) });
 
 const requestShape = {
   id: z

@@ -1,4 +1,4 @@
-import { temper } from '../calibrate.js';
+import { softmax, temper } from '../calibrate.js';
 import type { Dataset } from './data.js';
 import { minimize } from './lbfgs.js';
 import { type Scored, score } from './metrics.js';
@@ -18,7 +18,7 @@ export function fitWeights(data: Dataset): number[] {
   const w = new Float64Array(K);
   const gw = new Float64Array(K);
   const r = minimize((v, grad) => {
-    softmaxInto(v, w);
+    softmax(v, 1, w);
     gw.fill(0);
     let loss = 0;
     for (const row of q) {
@@ -32,20 +32,11 @@ export function fitWeights(data: Dataset): number[] {
     for (let k = 0; k < K; k++) grad[k] = w[k]! * (gw[k]! - dot);
     return loss / n;
   }, new Float64Array(K), { gtol: 1e-9, maxIter: 1000 });
-  return Array.from(softmaxInto(r.x, w));
-}
-
-function softmaxInto(v: Float64Array, out: Float64Array): Float64Array {
-  let max = -Infinity;
-  for (const x of v) if (x > max) max = x;
-  let sum = 0;
-  for (let k = 0; k < v.length; k++) sum += out[k] = Math.exp(v[k]! - max);
-  for (let k = 0; k < v.length; k++) out[k]! /= sum;
-  return out;
+  return Array.from(softmax(r.x, 1, w));
 }
 
 /** Mean negative log-likelihood of the true classes after tempering each distribution with T. */
-export function temperedNll(dists: Float64Array[], labels: number[], T: number): number {
+function temperedNll(dists: Float64Array[], labels: number[], T: number): number {
   let loss = 0;
   for (let i = 0; i < dists.length; i++) loss -= Math.log(Math.max(temper(Float64Array.from(dists[i]!), T)[labels[i]!]!, FLOOR));
   return loss / dists.length;

@@ -45,7 +45,7 @@ export function loadModel(raw: unknown, profile?: Profile): Model {
 }
 
 /** Rejects an artifact whose classes (in order) or set of modalities differ from the profile's. */
-export function checkAgainst(a: ModelArtifact, profile: Profile): void {
+function checkAgainst(a: ModelArtifact, profile: Profile): void {
   const fix = `retrain the model with this profile (fusion train --profile ${profile.name}) or point the profile at a matching model`;
   if (a.classes.length !== profile.classes.length || a.classes.some((c, i) => c !== profile.classes[i]))
     throw new InvalidRequestError([
@@ -81,7 +81,7 @@ function compile(artifact: ModelArtifact): Model {
   // Linear kinds: scores are sums of per-modality parts, so removing a modality is a subtraction.
   const { coef, intercept } = artifact.params;
   const platt = artifact.kind === 'linear-svm' ? artifact.params.platt : undefined;
-  const link = (z: Float64Array, out: Float64Array) => (platt ? plattProbabilities(platt, z, out) : softmax(z, 1, out as Float64Array<ArrayBuffer>));
+  const link = (z: Float64Array, out: Float64Array) => (platt ? plattProbabilities(platt, z, out) : softmax(z, 1, out));
   const part = (k: number, d: Float64Array, out: Float64Array) => {
     for (let c = 0; c < C; c++) {
       const w = coef[c]!;

@@ -78,7 +78,7 @@ export function fitLogistic(m: Matrix, classes: number, o: LogisticOptions): Lin
 }
 
 /** Splits θ = [W, b] into coefficient rows and intercepts. */
-export function unpack(theta: Float64Array, classes: number, F: number): LinearParams {
+function unpack(theta: Float64Array, classes: number, F: number): LinearParams {
   const coef = Array.from({ length: classes }, (_, c) => Array.from(theta.subarray(c * F, (c + 1) * F)));
   return { coef, intercept: Array.from(theta.subarray(classes * F, classes * F + classes)) };
 }

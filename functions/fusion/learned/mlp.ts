@@ -1,3 +1,4 @@
+import { softmax } from '../calibrate.js';
 import type { Matrix } from './features.js';
 import type { Objective } from './lbfgs.js';
 import { type Rng, mulberry32, shuffle } from './rng.js';
@@ -61,19 +62,14 @@ function forward(theta: ArrayLike<number>, at: Layout['at'], x: ArrayLike<number
     input = a;
   }
   const z = act[at.length - 1]!;
-  let max = -Infinity;
-  for (const v of z) if (v > max) max = v;
-  let sum = 0;
-  for (let c = 0; c < z.length; c++) sum += z[c] = Math.exp(z[c]! - max);
-  for (let c = 0; c < z.length; c++) z[c]! /= sum;
-  return z;
+  return softmax(z, 1, z);
 }
 
 /**
  * Mean cross-entropy of rows `idx` plus alpha/(2·batch)·‖W‖² (biases unpenalised), with
  * its gradient by backpropagation.
  */
-export function mlpBatchLoss(theta: Float64Array, grad: Float64Array, sizes: number[], m: Matrix, idx: ArrayLike<number>, alpha: number): number {
+function mlpBatchLoss(theta: Float64Array, grad: Float64Array, sizes: number[], m: Matrix, idx: ArrayLike<number>, alpha: number): number {
   const { at } = layout(sizes);
   const L = at.length;
   const act = sizes.slice(1).map((s) => new Float64Array(s));
@@ -141,7 +137,7 @@ export function initialParams(sizes: number[], rng: Rng): Float64Array {
 }
 
 /** Mean log loss of the network on all rows of `m`. */
-export function mlpLogLoss(theta: Float64Array, sizes: number[], m: Matrix): number {
+function mlpLogLoss(theta: Float64Array, sizes: number[], m: Matrix): number {
   const { at } = layout(sizes);
   const act = sizes.slice(1).map((s) => new Float64Array(s));
   let loss = 0;
@@ -207,10 +203,5 @@ export function mlpPredict(p: MlpParams, x: ArrayLike<number>, out: Float64Array
     }
     input = a;
   }
-  let max = -Infinity;
-  for (const v of out) if (v > max) max = v;
-  let sum = 0;
-  for (let c = 0; c < out.length; c++) sum += out[c] = Math.exp(out[c]! - max);
-  for (let c = 0; c < out.length; c++) out[c]! /= sum;
-  return out;
+  return softmax(out, 1, out);
 }

@@ -110,7 +110,7 @@ const softplus = (z: number) => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log
  * backtracking of Lin, Lin & Weng 2007): minimises Σ −t·log P − (1−t)·log(1−P),
  * P = 1 / (1 + exp(a·f + b)).
  */
-export function fitPlatt(f: Float64Array, positive: Uint8Array): { a: number; b: number } {
+function fitPlatt(f: Float64Array, positive: Uint8Array): { a: number; b: number } {
   let prior1 = 0;
   for (const p of positive) prior1 += p;
   const prior0 = f.length - prior1;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Profile } from '../schemas.js';
-import type { ModelArtifact, ModelKind } from './artifact.js';
+import { MODEL_KINDS, type ModelArtifact, type ModelKind } from './artifact.js';
 import { type Dataset, parseDataset, stratifiedFolds } from './data.js';
 import { type DropoutOptions, designMatrix, meanFill } from './features.js';
 import { averageScore, fitTemperatures, fitWeights } from './fitted.js';
@@ -8,12 +8,12 @@ import { loadModel, predictDists } from './infer.js';
 import { LOGISTIC_GTOL, fitLogistic } from './logistic.js';
 import { type Metrics, score } from './metrics.js';
 import { fitMlp } from './mlp.js';
-import { mulberry32 } from './rng.js';
+import { mulberry32, shuffle } from './rng.js';
 import { fitCalibratedSvm } from './svm.js';
 
 /** What `train` can fit: a meta-learner, or the average rule's weights / per-modality temperatures. */
 export type TrainKind = ModelKind | 'weights' | 'temperature';
-export const TRAIN_KINDS = ['logistic', 'linear-svm', 'mlp', 'weights', 'temperature'] as const satisfies readonly TrainKind[];
+export const TRAIN_KINDS = [...MODEL_KINDS, 'weights', 'temperature'] as const satisfies readonly TrainKind[];
 
 export interface TrainOptions {
   model: TrainKind;
@@ -138,13 +138,14 @@ export function scoreModel(artifact: ModelArtifact, data: Dataset) {
 function validationSplit(data: Dataset, seed: number): { train: number[]; valid: number[] } {
   const rng = mulberry32(seed ^ 0x9e3779b9);
   const byClass = new Map<number, number[]>();
-  data.examples.forEach((e, i) => byClass.set(e.label, [...(byClass.get(e.label) ?? []), i]));
+  data.examples.forEach((e, i) => {
+    const idx = byClass.get(e.label);
+    if (idx) idx.push(i);
+    else byClass.set(e.label, [i]);
+  });
   const train: number[] = [], valid: number[] = [];
   for (const idx of byClass.values()) {
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-    }
+    shuffle(idx, rng);
     const v = data.examples.length >= 20 ? Math.round(idx.length * VALIDATION_FRACTION) : 0;
     valid.push(...idx.slice(0, v));
     train.push(...idx.slice(v));
