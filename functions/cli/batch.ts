@@ -2,11 +2,12 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { EventEmitter, once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
-import { InvalidRequestError, Profile, type ResolvedProfile, STRATEGY_NAMES, getStrategy, parseWith } from '../fusion/index.js';
+import { STRATEGY_NAMES, getStrategy } from '../fusion/index.js';
 import { type ProfileLoader, runBatch } from '../events/batch-core.js';
 import { READ_CHUNK_BYTES, type Sink, readLines, writableSink } from '../events/lines.js';
 import { createStore } from '../store/index.js';
-import { EXIT, type Io, fail, parseJson, readText, usage, parseCommand } from './io.js';
+import { EXIT, type Io, fail, fileError, usage, parseCommand } from './io.js';
+import { readProfileFile } from './profile-arg.js';
 
 export const help = `Usage: fusion batch --strategy <${STRATEGY_NAMES.join('|')}> --input FILE --output FILE [--errors FILE] [--profile P]
 
@@ -44,14 +45,14 @@ Examples:
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand(argv, {
-        strategy: { type: 'string', short: 's' },
-        input: { type: 'string', short: 'i' },
-        output: { type: 'string', short: 'o' },
-        errors: { type: 'string', short: 'e' },
-        profile: { type: 'string', short: 'p' },
-        remote: { type: 'boolean', default: false },
-        'state-machine': { type: 'string' }
-      }, help, io);
+    strategy: { type: 'string', short: 's' },
+    input: { type: 'string', short: 'i' },
+    output: { type: 'string', short: 'o' },
+    errors: { type: 'string', short: 'e' },
+    profile: { type: 'string', short: 'p' },
+    remote: { type: 'boolean', default: false },
+    'state-machine': { type: 'string' },
+  }, help, io);
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   if (args.remote) return remote(args, io);
@@ -104,16 +105,16 @@ async function profiles(ref: string | undefined, io: Io): Promise<{ loadProfile:
   const fromStore: ProfileLoader = (name) => store.getProfile(name);
   if (!ref) return { loadProfile: fromStore };
   if (!existsSync(ref)) return { loadProfile: fromStore, defaultProfile: ref };
-  const profile = parseWith(Profile, parseJson(await readText(ref, io), `profile ${ref}`), 'profile');
-  const local: ResolvedProfile = { profile, version: 'file' };
-  return { loadProfile: async (name) => (name === profile.name ? local : fromStore(name)), defaultProfile: profile.name };
+  const local = await readProfileFile(ref, io);
+  const own = local.profile.name;
+  return { loadProfile: async (name) => (name === own ? local : fromStore(name)), defaultProfile: own };
 }
 
 async function inputSize(file: string): Promise<number> {
   try {
     return (await stat(file)).size;
   } catch (e) {
-    throw new InvalidRequestError([{ path: file, message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+    throw fileError(file, 'read', e);
   }
 }
 
@@ -145,7 +146,7 @@ async function openOutput(file: string) {
   try {
     await once(stream, 'open');
   } catch (e) {
-    throw new InvalidRequestError([{ path: file, message: `cannot write file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+    throw fileError(file, 'write', e);
   }
   return writableSink(stream);
 }

@@ -1,9 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { InvalidRequestError } from '../fusion/index.js';
 import { type Evaluation, evaluate, parseDataset } from '../fusion/learned/index.js';
 import { renderReport } from '../report/index.js';
-import { EXIT, type Io, fail, parseJson, readText, parseCommand } from './io.js';
+import { EXIT, type Io, fail, numberOption, parseJson, readText, parseCommand } from './io.js';
 import { loadProfileArg } from './profile-arg.js';
 import { progressBar } from './train.js';
 
@@ -29,7 +28,7 @@ Example:
 `;
 
 /** The evaluation as an aligned text table. */
-export function formatTable(ev: Evaluation): string {
+function formatTable(ev: Evaluation): string {
   const head = ['strategy', 'kind', 'accuracy', 'macro-F1', 'log loss', 'Brier', 'ECE', 'rows'];
   const body = ev.entries.map((e) => [
     e.name + (e.name === ev.best && e.kind !== 'modality' ? ' *' : ''),
@@ -44,23 +43,20 @@ export function formatTable(ev: Evaluation): string {
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand(argv, {
-        data: { type: 'string', short: 'd' },
-        profile: { type: 'string', short: 'p' },
-        model: { type: 'string', short: 'm', multiple: true },
-        cv: { type: 'string' },
-        seed: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        report: { type: 'string' }
-      }, help, io, { required: ['data', 'profile'] });
+    data: { type: 'string', short: 'd' },
+    profile: { type: 'string', short: 'p' },
+    model: { type: 'string', short: 'm', multiple: true },
+    cv: { type: 'string' },
+    seed: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    report: { type: 'string' },
+  }, help, io, { required: ['data', 'profile'] });
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   const bar = progressBar(io, 'cross-validating');
   try {
-    const cv = args.cv === undefined ? undefined : Number(args.cv);
-    if (cv !== undefined && !(Number.isInteger(cv) && cv >= 2 && cv <= 20))
-      throw new InvalidRequestError([{ path: '--cv', message: `--cv must be a whole number of folds from 2 to 20, got "${args.cv}"` }]);
-    const seed = args.seed === undefined ? 0 : Number(args.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new InvalidRequestError([{ path: '--seed', message: `--seed must be a whole number >= 0, got "${args.seed}"` }]);
+    const cv = numberOption(args.cv, 'cv', (n) => Number.isInteger(n) && n >= 2 && n <= 20, 'a whole number of folds from 2 to 20');
+    const seed = numberOption(args.seed, 'seed', (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0') ?? 0;
     const { profile } = await loadProfileArg(args.profile, io);
     const data = parseDataset(await readText(args.data, io), profile);
     const models = [];

@@ -27,12 +27,12 @@ Example:
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand(argv, {
-        strategy: { type: 'string', short: 's' },
-        input: { type: 'string', short: 'i', default: '-' },
-        profile: { type: 'string', short: 'p' },
-        model: { type: 'string', short: 'm' },
-        compact: { type: 'boolean', default: false }
-      }, help, io, { required: ['strategy'] });
+    strategy: { type: 'string', short: 's' },
+    input: { type: 'string', short: 'i', default: '-' },
+    profile: { type: 'string', short: 'p' },
+    model: { type: 'string', short: 'm' },
+    compact: { type: 'boolean', default: false },
+  }, help, io, { required: ['strategy'] });
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   try {

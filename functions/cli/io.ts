@@ -22,8 +22,21 @@ export async function readText(file: string, io: Io): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {
-    throw new InvalidRequestError([{ path: file, message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+    throw fileError(file, 'read', e);
   }
+}
+
+/** A file that cannot be opened (missing, a directory, no permission) as a 400 naming it. */
+export function fileError(file: string, action: 'read' | 'write', e: unknown): InvalidRequestError {
+  return new InvalidRequestError([{ path: file, message: `cannot ${action} file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+}
+
+/** A numeric option: undefined when absent, else a finite number passing `check`, else a 400 saying `rule`. */
+export function numberOption(value: string | undefined, name: string, check: (n: number) => boolean, rule: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) throw new InvalidRequestError([{ path: `--${name}`, message: `--${name} must be ${rule}, got "${value}"` }]);
+  return n;
 }
 
 /** Parses JSON, turning a syntax error into a 400 problem that says where. */

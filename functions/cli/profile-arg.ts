@@ -7,9 +7,12 @@ import { type Io, parseJson, readText } from './io.js';
  * a profile in the store (`FUSION_STORE_DIR`, or S3 with `FUSION_BUCKET`), loaded with its model.
  */
 export async function loadProfileArg(ref: string, io: Io): Promise<ResolvedProfile> {
-  if (existsSync(ref) || ref.endsWith('.json')) {
-    return { profile: parseWith(Profile, parseJson(await readText(ref, io), `profile ${ref}`), 'profile'), version: 'file' };
-  }
+  if (existsSync(ref) || ref.endsWith('.json')) return readProfileFile(ref, io);
   const { createStore } = await import('../store/index.js');
   return createStore(io.env).getProfile(ref);
+}
+
+/** A profile JSON file, validated, as a resolved profile of version `file`. */
+export async function readProfileFile(file: string, io: Io): Promise<ResolvedProfile> {
+  return { profile: parseWith(Profile, parseJson(await readText(file, io), `profile ${file}`), 'profile'), version: 'file' };
 }

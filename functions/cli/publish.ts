@@ -25,8 +25,8 @@ Exit codes: 0 uploaded; 2 invalid file or usage (an RFC 9457 problem object on s
 store failed.
 
 Example:
-  npx fusion publish --model models/sentiment-stack.json --bucket my-fusion-bucket
-  npx fusion publish --profile profiles/sentiment.json --bucket my-fusion-bucket
+  npx fusion publish --model examples/profiles/models/digits-logistic.json --bucket my-fusion-bucket
+  npx fusion publish --profile examples/profiles/digits-learned.json --bucket my-fusion-bucket
 `;
 
 /** The store a CLI command uses: `--bucket` overrides FUSION_BUCKET. */
@@ -36,11 +36,11 @@ export function cliStore(io: Io, bucket: string | undefined): Store {
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand(argv, {
-        profile: { type: 'string', short: 'p' },
-        model: { type: 'string', short: 'm' },
-        bucket: { type: 'string', short: 'b' },
-        key: { type: 'string', short: 'k' }
-      }, help, io);
+    profile: { type: 'string', short: 'p' },
+    model: { type: 'string', short: 'm' },
+    bucket: { type: 'string', short: 'b' },
+    key: { type: 'string', short: 'k' },
+  }, help, io);
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   if (!args.profile === !args.model) return usage('Give exactly one of --profile FILE or --model FILE.', help, io);

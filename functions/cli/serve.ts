@@ -19,14 +19,10 @@ DEBUG adds one line per decision), POWERTOOLS_METRICS_DISABLED (default true her
 false to see the EMF metric lines).
 `;
 
-const EXAMPLE = {
-  profile: 'sentiment',
-  predictions: { text: { probabilities: [0.1, 0.2, 0.7] }, video: { probabilities: [0.2, 0.5, 0.3] }, audio: { label: 'positive', confidence: 0.6 } },
-};
 const INLINE = { classes: ['negative', 'positive'], predictions: { text: { probabilities: [0.3, 0.7] }, audio: { logits: [0.1, 0.4] } } };
 
 /** A ready-to-paste curl command fusing `body` with the average rule. */
-export function curlExample(url: string, body: unknown): string {
+function curlExample(url: string, body: unknown): string {
   return `curl -s ${url}/v1/fuse/average -H 'content-type: application/json' \\\n  -d '${JSON.stringify(body)}'`;
 }
 
@@ -43,6 +39,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   process.env.POWERTOOLS_METRICS_DISABLED ??= io.env.POWERTOOLS_METRICS_DISABLED ?? 'true';
   const { startServer } = await import('../local/server.js');
   const { httpConfig } = await import('../http/config.js');
+  const { PROFILE_EXAMPLE } = await import('../http/openapi.js');
   let server;
   try {
     server = await startServer({ port, host, env: io.env });
@@ -57,7 +54,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const store = httpConfig(io.env).store;
   const hasSentiment = await store.listProfiles().then((names) => names.includes('sentiment'), () => false);
   io.stdout.write(
-    `Late fusion API on ${server.url} (profiles: ${store.location})\n\nTry:\n  ${curlExample(server.url, hasSentiment ? EXAMPLE : INLINE)}\n\n` +
+    `Late fusion API on ${server.url} (profiles: ${store.location})\n\nTry:\n  ${curlExample(server.url, hasSentiment ? PROFILE_EXAMPLE : INLINE)}\n\n` +
       `Routes: POST ${server.url}/v1/fuse/<strategy>, GET /v1/strategies, /v1/health, /v1/openapi.json. Ctrl-C stops.\n`,
   );
 

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { InvalidRequestError } from '../fusion/index.js';
 import { type Metrics, TRAIN_KINDS, type TrainKind, train } from '../fusion/learned/index.js';
 import { loadProfileArg } from './profile-arg.js';
-import { EXIT, type Io, fail, readText, usage, parseCommand } from './io.js';
+import { EXIT, type Io, fail, numberOption, readText, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion train --data FILE --profile P --model <${TRAIN_KINDS.join('|')}> --out FILE [options]
 
@@ -50,45 +50,38 @@ export function progressBar(io: Io, label: string): { update: (fraction: number)
 }
 
 /** Metrics as aligned lines. */
-export function formatMetrics(m: Metrics): string {
+function formatMetrics(m: Metrics): string {
   return [['accuracy', m.accuracy], ['macro-F1', m.macroF1], ['log loss', m.logLoss], ['Brier', m.brier], ['ECE', m.ece]]
     .map(([k, v]) => `  ${String(k).padEnd(10)} ${(v as number).toFixed(4)}`)
     .join('\n');
 }
 
-function number(value: string | undefined, name: string, check: (n: number) => boolean, rule: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || !check(n)) throw new InvalidRequestError([{ path: `--${name}`, message: `--${name} must be ${rule}, got "${value}"` }]);
-  return n;
-}
-
 export async function run(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand(argv, {
-        data: { type: 'string', short: 'd' },
-        profile: { type: 'string', short: 'p' },
-        model: { type: 'string', short: 'm' },
-        out: { type: 'string', short: 'o' },
-        C: { type: 'string' },
-        hidden: { type: 'string' },
-        alpha: { type: 'string' },
-        seed: { type: 'string' },
-        'modality-dropout': { type: 'string' }
-      }, help, io, { required: ['data', 'profile', 'model', 'out'] });
+    data: { type: 'string', short: 'd' },
+    profile: { type: 'string', short: 'p' },
+    model: { type: 'string', short: 'm' },
+    out: { type: 'string', short: 'o' },
+    C: { type: 'string' },
+    hidden: { type: 'string' },
+    alpha: { type: 'string' },
+    seed: { type: 'string' },
+    'modality-dropout': { type: 'string' },
+  }, help, io, { required: ['data', 'profile', 'model', 'out'] });
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
   if (!(TRAIN_KINDS as readonly string[]).includes(args.model)) return usage(`--model must be one of: ${TRAIN_KINDS.join(', ')}.`, help, io);
   const bar = progressBar(io, `training ${args.model}`);
   try {
-    const hidden = args.hidden?.split(',').map((h) => number(h, 'hidden', (n) => Number.isInteger(n) && n >= 1 && n <= 4096, 'one or two whole numbers from 1 to 4096, comma-separated')!);
+    const hidden = args.hidden?.split(',').map((h) => numberOption(h, 'hidden', (n) => Number.isInteger(n) && n >= 1 && n <= 4096, 'one or two whole numbers from 1 to 4096, comma-separated')!);
     if (hidden && hidden.length > 2) throw new InvalidRequestError([{ path: '--hidden', message: '--hidden takes one or two layer sizes, for example 32 or 64,32' }]);
     const options = {
       model: args.model as TrainKind,
-      C: number(args.C, 'C', (n) => n > 0, 'a number > 0'),
+      C: numberOption(args.C, 'C', (n) => n > 0, 'a number > 0'),
       hidden,
-      alpha: number(args.alpha, 'alpha', (n) => n >= 0, 'a number >= 0'),
-      seed: number(args.seed, 'seed', (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, 'a whole number from 0 to 4294967295'),
-      modalityDropout: number(args['modality-dropout'], 'modality-dropout', (n) => n >= 0 && n < 1, 'a probability in [0, 1)'),
+      alpha: numberOption(args.alpha, 'alpha', (n) => n >= 0, 'a number >= 0'),
+      seed: numberOption(args.seed, 'seed', (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, 'a whole number from 0 to 4294967295'),
+      modalityDropout: numberOption(args['modality-dropout'], 'modality-dropout', (n) => n >= 0 && n < 1, 'a probability in [0, 1)'),
       onProgress: bar.update,
     };
     const { profile } = await loadProfileArg(args.profile, io);

@@ -51,14 +51,14 @@ type Loaded = { ok: true; profile: ResolvedProfile } | { ok: false; error: Fusio
 export type BatchRecord = { id: Id; line: number; result: FusionResponse } | { line: number; id: Id; error: Problem };
 
 /** Fuses one parsed request; it only returns a promise when a profile must first be loaded. */
-export type LineFuser = (input: unknown, line: number) => BatchRecord | Promise<BatchRecord>;
+type LineFuser = (input: unknown, line: number) => BatchRecord | Promise<BatchRecord>;
 
 /**
  * A fuser for one run: resolves the strategy once (an unknown name becomes every line's 404) and
  * loads each profile the lines name once. A store that cannot be reached (`UnavailableError`)
  * is thrown, not recorded: retrying later can succeed.
  */
-export function lineFuser(options: BatchOptions): LineFuser {
+function lineFuser(options: BatchOptions): LineFuser {
   let strategy: Strategy | Problem;
   try {
     strategy = getStrategy(options.strategy);

@@ -1,4 +1,5 @@
 import { HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import { httpStatus, unquote } from '../store/s3-read.js';
 
 /** The outcome of a conditional write: written, or refused because the object changed. */
 export type ConditionalPut = { ok: true; etag?: string } | { ok: false; currentEtag?: string };
@@ -11,25 +12,21 @@ export type ConditionalPut = { ok: true; etag?: string } | { ok: false; currentE
  * servers that ignore `If-Match` on PUT (s3rver does); only S3 itself makes it atomic.
  */
 export async function putIfMatch(client: S3Client, params: Omit<PutObjectCommandInput, 'IfMatch'>, etag: string): Promise<ConditionalPut> {
-  const quoted = `"${etag.replace(/"/g, '')}"`;
+  const quoted = `"${unquote(etag)}"`;
   let head;
   try {
     head = await client.send(new HeadObjectCommand({ Bucket: params.Bucket, Key: params.Key }));
   } catch (e) {
-    if (statusOf(e) === 404) return { ok: false };
+    if (httpStatus(e) === 404) return { ok: false };
     throw e;
   }
-  if (head.ETag !== quoted) return { ok: false, ...(head.ETag ? { currentEtag: head.ETag.replace(/"/g, '') } : {}) };
+  if (head.ETag !== quoted) return { ok: false, ...(head.ETag ? { currentEtag: unquote(head.ETag) } : {}) };
   try {
     const out = await client.send(new PutObjectCommand({ ...params, IfMatch: quoted }));
-    return { ok: true, ...(out.ETag ? { etag: out.ETag.replace(/"/g, '') } : {}) };
+    return { ok: true, ...(out.ETag ? { etag: unquote(out.ETag) } : {}) };
   } catch (e) {
-    const status = statusOf(e);
+    const status = httpStatus(e);
     if (status === 412 || status === 409) return { ok: false };
     throw e;
   }
-}
-
-function statusOf(e: unknown): number | undefined {
-  return (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }

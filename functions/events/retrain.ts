@@ -13,9 +13,10 @@ import { type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/le
 import { logger, metrics } from '../observability.js';
 import { renderReport } from '../report/index.js';
 import { checkModel, checkModelFits, checkProfile, decodeJson, s3Client } from '../store/index.js';
+import { httpStatus, unquote } from '../store/s3-read.js';
 import { putIfMatch } from './conditional-put.js';
 import { type PromotionDecision, retrain, trainingSection } from './promotion.js';
-import { decodeKey } from './s3-batch.js';
+import { decodeKey } from './s3-event.js';
 
 const TRAINING = /^(.*?)training\/([A-Za-z0-9._-]{1,128})\/(.+)\.jsonl$/;
 const IO_TIMEOUT_MS = 30_000;
@@ -58,7 +59,8 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   try {
     data = await getText(bucket, key);
     const raw = await getText(bucket, at.profileKey);
-    profile = checkProfile(decodeJson(raw.text, `s3://${bucket}/${at.profileKey}`), `s3://${bucket}/${at.profileKey}`);
+    const where = `s3://${bucket}/${at.profileKey}`;
+    profile = checkProfile(decodeJson(raw.text, where), where);
     profileEtag = raw.etag;
     const config = trainingSection(profile);
     if (!config) throw new FusionError('invalid-request', `profile "${name}" has no "training" section; add one such as {"model": "logistic", "C": 1.0, "promotionMargin": 0.01}`);
@@ -135,10 +137,9 @@ function withDecision(html: string, d: PromotionDecision): string {
 async function getText(bucket: string, key: string, versionId?: string): Promise<{ text: string; etag: string }> {
   try {
     const out = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-    return { text: await out.Body!.transformToString('utf-8'), etag: (out.ETag ?? '').replace(/"/g, '') };
+    return { text: await out.Body!.transformToString('utf-8'), etag: unquote(out.ETag ?? '') };
   } catch (e) {
-    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
-      throw new FusionError('not-found', `s3://${bucket}/${key}${versionId ? ` version ${versionId}` : ''} does not exist.`);
+    if (httpStatus(e) === 404) throw new FusionError('not-found', `s3://${bucket}/${key}${versionId ? ` version ${versionId}` : ''} does not exist.`);
     throw e;
   }
 }
@@ -150,8 +151,9 @@ async function getText(bucket: string, key: string, versionId?: string): Promise
 async function getModel(bucket: string, key: string, versionId: string | undefined, profile: Profile, profileKey: string): Promise<ModelArtifact | undefined> {
   try {
     const { text } = await getText(bucket, key, versionId);
-    const model = checkModel(decodeJson(text, `s3://${bucket}/${key}`), `s3://${bucket}/${key}`);
-    checkModelFits(profile, model, `s3://${bucket}/${profileKey}`, `s3://${bucket}/${key}`);
+    const where = `s3://${bucket}/${key}`;
+    const model = checkModel(decodeJson(text, where), where);
+    checkModelFits(profile, model, `s3://${bucket}/${profileKey}`, where);
     return model;
   } catch (e) {
     if (!(e instanceof FusionError)) throw e;

@@ -14,11 +14,13 @@ import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { PassThrough, type Readable } from 'node:stream';
 import { logger, metrics } from '../observability.js';
 import { createStore, s3Client } from '../store/index.js';
+import { httpStatus, unquote } from '../store/s3-read.js';
 import { type BatchRecord, type BatchSummary, fuseItems, runBatch } from './batch-core.js';
 import { readLines, writableSink } from './lines.js';
+import { decodeKey } from './s3-event.js';
 
 /** Where a batch input's results go. */
-export interface BatchKeys {
+interface BatchKeys {
   strategy: string;
   output: string;
   errors: string;
@@ -26,20 +28,15 @@ export interface BatchKeys {
 
 const INPUT = /^(.*?)batch\/in\/([^/]+)\/(.+)\.jsonl$/;
 /** Metadata key (x-amz-meta-source-etag) recording which input version an output was made from. */
-export const SOURCE_ETAG = 'source-etag';
+const SOURCE_ETAG = 'source-etag';
 /** Batch files stream for minutes; the deadline applies to socket inactivity, not the whole call. */
 const IO_TIMEOUT_MS = 60_000;
 
 let client: S3Client | undefined;
 const s3 = () => (client ??= s3Client(process.env, IO_TIMEOUT_MS));
 
-/** An S3 event key as S3 sends it (URL-encoded, spaces as "+") decoded to the object's real key. */
-export function decodeKey(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, ' '));
-}
-
 /** The strategy and output keys of an input key, or undefined when the key is not a batch input. */
-export function batchKeys(key: string): BatchKeys | undefined {
+function batchKeys(key: string): BatchKeys | undefined {
   const m = INPUT.exec(key);
   if (!m) return undefined;
   const [, prefix, strategy, name] = m as unknown as [string, string, string, string];
@@ -169,11 +166,7 @@ async function outputEtag(bucket: string, key: string): Promise<string | undefin
     const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return head.Metadata?.[SOURCE_ETAG];
   } catch (e) {
-    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    if (httpStatus(e) === 404) return undefined;
     throw e;
   }
-}
-
-function unquote(etag: string): string {
-  return etag.replace(/^(W\/)?"|"$/g, '');
 }

@@ -13,7 +13,6 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   FusionError,
   InvalidRequestError,
-  type ResolvedProfile,
   STRATEGY_NAMES,
   UnavailableError,
   fuse,
@@ -21,7 +20,7 @@ import {
   toProblem,
 } from '../fusion/index.js';
 import { logger, metrics } from '../observability.js';
-import { createStore } from '../store/index.js';
+import { createStore, loadProfiles } from '../store/index.js';
 import { BatchedSender, type ResultMessage, sqsClient } from './results-queue.js';
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -85,7 +84,8 @@ async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: 
     if (typeof id === 'string' || typeof id === 'number') reply.id = id;
     const { strategy, request } = splitStrategy(body, record);
     reply.strategy = strategy;
-    const lookup = await profilesFor(request);
+    const names = referencedProfiles(request);
+    const lookup = names.length ? await loadProfiles(createStore(process.env), names) : undefined;
     const result = fuse(strategy, request, lookup);
     return { fused: true, message: { body: JSON.stringify({ ...reply, result }), attributes: attributes('fused') } };
   } catch (e) {
@@ -116,14 +116,4 @@ function splitStrategy(body: Record<string, unknown>, record: SQSRecord): { stra
       { path: 'strategy', message: `give "strategy" in the body or as a "strategy" message attribute: one of ${STRATEGY_NAMES.join(', ')}` },
     ]);
   return { strategy, request };
-}
-
-/** Loads the profiles a request names through the (cached) store; unknown names are left for the core's 404. */
-async function profilesFor(request: unknown): Promise<((name: string) => ResolvedProfile | undefined) | undefined> {
-  const names = referencedProfiles(request);
-  if (!names.length) return undefined;
-  const store = createStore(process.env);
-  const loaded = new Map<string, ResolvedProfile>();
-  for (const name of names) loaded.set(name, await store.getProfile(name));
-  return (name) => loaded.get(name);
 }

@@ -53,7 +53,8 @@ const batch = {
     { id: 'clip-2', predictions: { text: { label: 'negative', confidence: 0.9 } }, modalities: ['text', 'audio'] },
   ],
 };
-const withProfile = {
+/** A request using the stored "sentiment" profile (also the curl example `fusion serve` prints). */
+export const PROFILE_EXAMPLE = {
   profile: 'sentiment',
   predictions: { text: { probabilities: [0.1, 0.2, 0.7] }, video: { probabilities: [0.2, 0.5, 0.3] }, audio: { label: 'positive', confidence: 0.6 } },
 };
@@ -117,7 +118,7 @@ function fuseOperation(name: StrategyName) {
           examples: {
             single: { summary: 'One decision from four modalities', value: single },
             batch: { summary: 'A batch of two decisions sharing classes and weights', value: batch },
-            profile: { summary: 'Defaults from the stored "sentiment" profile', value: withProfile },
+            profile: { summary: 'Defaults from the stored "sentiment" profile', value: PROFILE_EXAMPLE },
           },
         },
       },

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 
 /** API Gateway's integration timeout: the local budget of one invocation. */
-export const INVOCATION_TIMEOUT_MS = 30_000;
+const INVOCATION_TIMEOUT_MS = 30_000;
 
 const TEXT = /^(application\/([a-z0-9.+-]+\+)?json|application\/(x-www-form-urlencoded|xml)|text\/)/i;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -39,7 +39,7 @@ export interface LocalServer {
 }
 
 /** Loads every entry's `handler` (one per strategy, plus meta), exactly as Lambda would. */
-export async function loadHandlers(): Promise<Map<string, HttpHandler>> {
+async function loadHandlers(): Promise<Map<string, HttpHandler>> {
   const loaded = await Promise.all(
     ENTRIES.map(async (entry) => {
       const file = entryFile(entry);

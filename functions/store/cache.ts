@@ -30,7 +30,7 @@ export type Fetcher<T> = (etag: string | undefined) => Promise<Fetched<T> | type
 /** Milliseconds on a monotonic clock. */
 export type Clock = () => number;
 
-export const monotonic: Clock = () => performance.now();
+const monotonic: Clock = () => performance.now();
 
 /** Options of a {@link RefreshingCache}. */
 export interface RefreshingCacheOptions {

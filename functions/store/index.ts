@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { FusionError, type ProfileLookup, type ResolvedProfile } from '../fusion/index.js';
 import { DirectoryStore } from './local.js';
-import { S3Store } from './s3.js';
+import { S3Store, STORE_DEFAULTS } from './s3.js';
 import type { Store } from './types.js';
 
 export type { Store, PutResult } from './types.js';
@@ -15,9 +15,6 @@ export { checkModel, checkModelFits, checkProfile, decodeJson } from './validate
 
 /** Default directory of the embedded store: the repository's `examples/profiles/`. */
 export const DEFAULT_STORE_DIR = resolve(import.meta.dirname, '../../examples/profiles');
-
-/** Defaults of the S3 store's settings. */
-export const STORE_DEFAULTS = { cacheTtlSeconds: 30, s3TimeoutMs: 2000, maxAttempts: 3 } as const;
 
 // One S3 store per configuration for the life of the process: its cache outlives invocations.
 const s3Stores = new Map<string, S3Store>();

@@ -2,9 +2,7 @@ import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { FusionError, NotFoundError, type ResolvedProfile, UnavailableError } from '../fusion/index.js';
 import type { PutResult, Store } from './types.js';
-import { checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
-
-const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
 
 /**
  * Profiles as `<dir>/<name>.json` files (the layout of `examples/profiles/`). Keys such as
@@ -43,7 +41,7 @@ export class DirectoryStore implements Store {
     const key = `profiles/${name}.json`;
     let raw: unknown;
     try {
-      if (!NAME.test(name)) throw new NotFoundError(`"${name}" is not a profile name.`);
+      if (!PROFILE_NAME.test(name)) throw new NotFoundError(`"${name}" is not a profile name.`);
       raw = await this.getJson(key);
     } catch (e) {
       if (e instanceof NotFoundError) {

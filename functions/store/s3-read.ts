@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-/** Helpers of the S3 store's reads: the body within the deadline, failures in words, ETags. */
+/** S3 helpers of the store, shared with the event handlers: the body within the deadline, failures in words, ETags. */
 
 /** Matches S3 ETags (MD5, or MD5-parts for multipart uploads): the versions of unversioned buckets. */
 export const ETAG = /^[0-9a-f]{32}(-\d+)?$/;
@@ -20,6 +20,11 @@ export async function readBody(body: Readable | undefined, deadline: AbortSignal
   const buf = Buffer.concat(chunks);
   if (expected !== undefined && buf.length !== expected) throw new Error(`truncated body: ${buf.length} of ${expected} bytes`);
   return buf.toString('utf8');
+}
+
+/** The HTTP status of a failed S3 call, if it got an answer. */
+export function httpStatus(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 /** Why an S3 call failed, in words for logs and 503 details. */

@@ -3,10 +3,10 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { NotFoundError, type Profile, type ResolvedProfile, UnavailableError } from '../fusion/index.js';
 import type { ModelArtifact } from '../fusion/learned/artifact.js';
 import { type Cached, type Clock, type Fetched, NOT_MODIFIED, PinnedCache, RefreshingCache } from './cache.js';
-import { ETAG, describe, readBody, unquote } from './s3-read.js';
+import { ETAG, describe, httpStatus, readBody, unquote } from './s3-read.js';
 import { type StoreEvents, powertoolsEvents } from './telemetry.js';
 import type { PutResult, Store } from './types.js';
-import { checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
+import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
 
 /** Options of an {@link S3Store}; `createStore` fills them from the environment. */
 export interface S3StoreOptions {
@@ -34,7 +34,9 @@ export interface S3StoreStats {
   failures: number;
 }
 
-const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+/** Defaults of the S3 store's settings (`createStore` reads the environment's overrides in these units). */
+export const STORE_DEFAULTS = { cacheTtlSeconds: 30, s3TimeoutMs: 2000, maxAttempts: 3, pinnedMax: 100 } as const;
+
 /** Uploads may be larger than what the read deadline is sized for. */
 const PUT_TIMEOUT_MS = 60_000;
 
@@ -72,19 +74,20 @@ export class S3Store implements Store {
     this.client = options.client;
     this.bucket = options.bucket;
     this.prefix = options.prefix ? options.prefix.replace(/\/*$/, '/') : '';
-    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.timeoutMs = options.timeoutMs ?? STORE_DEFAULTS.s3TimeoutMs;
     this.events = options.events ?? powertoolsEvents;
     this.location = `s3://${this.bucket}/${this.prefix}`;
     const cacheOptions = {
-      ttlMs: options.ttlMs ?? 30_000,
+      ttlMs: options.ttlMs ?? STORE_DEFAULTS.cacheTtlSeconds * 1000,
       ...(options.now ? { now: options.now } : {}),
       keepOnError: (err: unknown) => !(err instanceof MissingObjectError),
       onStale: (key: string, entry: Cached<unknown>) => this.events.stale({ key: this.url(key), version: entry.version, reason: entry.reason ?? '' }),
     };
     this.profiles = new RefreshingCache(cacheOptions);
     this.models = new RefreshingCache(cacheOptions);
-    this.pinnedProfiles = new PinnedCache(options.pinnedMax ?? 100);
-    this.pinnedModels = new PinnedCache(options.pinnedMax ?? 100);
+    const pinnedMax = options.pinnedMax ?? STORE_DEFAULTS.pinnedMax;
+    this.pinnedProfiles = new PinnedCache(pinnedMax);
+    this.pinnedModels = new PinnedCache(pinnedMax);
   }
 
   async getProfile(ref: string): Promise<ResolvedProfile> {
@@ -92,7 +95,7 @@ export class S3Store implements Store {
     const name = at < 0 ? ref : ref.slice(0, at);
     const pin = at < 0 ? undefined : ref.slice(at + 1);
     const key = this.key(`profiles/${name}.json`);
-    if (!NAME.test(name)) throw await this.profileNotFound(name);
+    if (!PROFILE_NAME.test(name)) throw await this.profileNotFound(name);
     let entry: Omit<Cached<Profile>, 'checkedAt'>;
     try {
       entry = await this.load(key, pin, this.profiles, this.pinnedProfiles, (text) => this.decodeProfile(text, key));
@@ -255,7 +258,7 @@ export class S3Store implements Store {
       try {
         out = await this.client.send(command, { abortSignal: deadline });
       } catch (e) {
-        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        const status = httpStatus(e);
         const name = (e as Error).name;
         if (status === 304) return this.stats.notModified++, NOT_MODIFIED;
         if (name === 'NoSuchKey' || (status === 404 && name !== 'NoSuchVersion' && versionId === undefined))

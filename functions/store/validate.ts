@@ -6,6 +6,9 @@
 import { type FieldError, InvalidRequestError, Profile, fieldErrors } from '../fusion/index.js';
 import { ModelArtifact } from '../fusion/learned/artifact.js';
 
+/** A stored profile's name: what `profiles/<name>.json` may hold (the schema's `name` rule). */
+export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+
 /** Parses JSON text; a syntax error (an invalid or corrupt object) names `where`. */
 export function decodeJson(text: string, where: string): unknown {
   try {
