@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runBatch } from '../../functions/events/batch-core.js';
 import { READ_CHUNK_BYTES, readLines, writableSink } from '../../functions/events/lines.js';
+import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
 
 const BIG = Number(process.env.BENCH_BATCH_LINES ?? 1_000_000);
@@ -148,10 +149,4 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   const t = performance.now();
   await fn();
   return (performance.now() - t) / 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

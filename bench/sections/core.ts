@@ -9,6 +9,7 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { STRATEGIES, fuseOne } from '../../functions/fusion/index.js';
+import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
 
 const RULES = ['average', 'product', 'max', 'min', 'median', 'vote', 'borda'] as const;
@@ -92,12 +93,6 @@ function rate(n: number, step: (i: number) => void): number {
     elapsed = cpuMs() - start;
   }
   return (done / elapsed) * 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 const BASELINE = 'baseline (Float64Array weighted sum)';

@@ -9,13 +9,15 @@
  * depend on how busy the rest of the machine is. Also records each Lambda entry's bundle size
  * (esbuild, minified, ESM, platform node), with and without the AWS SDK the runtime provides.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { ENTRIES, entryFile } from '../../functions/http/routes.js';
+import { startChild } from '../child.js';
+import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -42,31 +44,6 @@ const server = require('node:http').createServer((req, res) => {
 });
 server.listen(0, '127.0.0.1', () => console.log('Late fusion API on http://127.0.0.1:' + server.address().port + ' Ctrl-C'));
 `;
-
-/**
- * Starts a child process with stdout to a file (as a Lambda's logs go to a file-like sink: a
- * pipe to this busy process would block the child on every log line) and resolves with the
- * URL it prints there.
- */
-async function startChild(args: string[], env: NodeJS.ProcessEnv, log: string): Promise<{ child: ChildProcess; url: string }> {
-  const out = await open(log, 'w+');
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out.fd, 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  const exited = new Promise<never>((_, fail) => child.once('exit', (code) => fail(new Error(`server exited with ${code}: ${stderr}`))));
-  exited.catch(() => {});
-  try {
-    for (let waited = 0; waited < 30_000; waited += 50) {
-      const text = await readFile(log, 'utf8');
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(text);
-      if (m && text.includes('Ctrl-C')) return { child, url: m[1]! };
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
-    }
-    throw new Error(`server printed no URL in 30 s: ${stderr}`);
-  } finally {
-    await out.close();
-  }
-}
 
 async function load(url: string) {
   const r = await autocannon({
@@ -102,12 +79,6 @@ async function measured(child: ChildProcess, target: string) {
 }
 
 type Measured = Awaited<ReturnType<typeof measured>>;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** The median round of a server (by requests/s), with errors summed over every round. */
 function summary(rounds: Measured[]) {

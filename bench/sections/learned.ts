@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Profile, type ResolvedProfile, fuseOne, getStrategy } from '../../functions/fusion/index.js';
 import { TRAIN_KINDS, type TrainKind, parseDataset, sha256, trainOn } from '../../functions/fusion/learned/index.js';
 import { mulberry32 } from '../../functions/fusion/learned/rng.js';
+import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
 
 const ROWS = Number(process.env.BENCH_LEARNED_ROWS ?? 10_000);
@@ -58,10 +59,4 @@ export async function run(): Promise<SectionResult> {
     { measure: 'slowdown average/learned (target <= 2)', value: +ratio.toFixed(3), unit: '×' },
   );
   return { rows, extra: { rows: ROWS, parseSeconds, trainingSecondsPer10k: training, calls: CALLS, rounds: ROUNDS, averageRates: avg, learnedRates: learned, ratio } };
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }

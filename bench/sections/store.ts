@@ -1,16 +1,19 @@
 /**
- * Store section: requests per second through the local server (`startServer`, in a child
- * process so its logs stay out of the report) with a profile loaded from S3 (s3rver behind
+ * Store section: requests per second through the local server (`fusion serve`, in a child
+ * process with its logs in a file, so they stay out of the report) with a profile loaded from S3 (s3rver behind
  * the counting proxy of test/support) versus the same request with inline classes and
  * weights, alternating rounds; and the S3 GETs (200 or 304) counted at the proxy per 10,000
  * profile requests, beside the bound "one per TTL per key" for the time the rounds took.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { startFaultProxy } from '../../test/support/fault-proxy.js';
 import { startS3 } from '../../test/support/s3.js';
+import { startChild } from '../child.js';
+import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
 
 const REQUESTS = Number(process.env.BENCH_STORE_REQUESTS ?? 10_000);
@@ -27,12 +30,15 @@ const INLINE = JSON.stringify({ classes: PROFILE.classes, modalities: PROFILE.mo
 export async function run(): Promise<SectionResult> {
   const s3 = await startS3({ bucket: 'bench' });
   const proxy = await startFaultProxy(s3.endpoint);
+  const dir = await mkdtemp(join(tmpdir(), 'bench-store-'));
   let child: ChildProcess | undefined;
   try {
     await s3.put('profiles/bench.json', PROFILE);
     const env: NodeJS.ProcessEnv = { ...process.env, ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint, FUSION_CACHE_TTL_SECONDS: String(TTL_SECONDS) };
+    // As in Lambda, metrics stay on unless the caller's environment turns them off (serve's default is off).
+    env.POWERTOOLS_METRICS_DISABLED ??= 'false';
     delete env.FUSION_PREFIX;
-    const started = await serverProcess(env);
+    const started = await startChild([resolve(ROOT, 'bin/fusion.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], env, join(dir, 'serve.log'));
     child = started.child;
     const url = `${started.url}/v1/fuse/average`;
 
@@ -65,17 +71,8 @@ export async function run(): Promise<SectionResult> {
     child?.kill();
     await proxy.close();
     await s3.stop();
+    await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Starts the local server in a child process; resolves with its URL. */
-async function serverProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const code = `import { startServer } from ${JSON.stringify(resolve(ROOT, 'functions/local/server.ts'))};
-const server = await startServer({ port: 0, host: '127.0.0.1', env: process.env });
-process.send({ url: server.url });`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => Promise.reject(new Error('the server process exited')))])) as [{ url: string }];
-  return { child, url: message.url };
 }
 
 /** Sends `total` POSTs over CONNECTIONS keep-alive connections; returns the seconds taken. */
@@ -105,10 +102,4 @@ function post(url: string, body: string, agent: Agent): Promise<number> {
     req.on('error', fail);
     req.end(body);
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

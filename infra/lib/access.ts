@@ -8,9 +8,9 @@ import type { Bucket, CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 
 /** Object reads, including old versions (profile pinning reads `name@versionId`). */
-export const READ = ['s3:GetObject', 's3:GetObjectVersion'];
+const READ = ['s3:GetObject', 's3:GetObjectVersion'];
 /** Object writes, with the multipart calls large uploads need. */
-export const WRITE = ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+const WRITE = ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
 
 /** What a principal may do under which key prefixes of the bucket. */
 export interface PrefixGrant {

@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from './fusion-function.js';
 import { FusionStack } from './stack.js';
 
 /** The stack's name in CloudFormation and in `npx cdk deploy <name>`. */
-export const STACK_NAME = 'LateFusion';
+const STACK_NAME = 'LateFusion';
 
 /**
  * The CDK app: the fusion stack (environment-agnostic, so it synthesises with no account) with

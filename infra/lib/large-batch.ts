@@ -34,7 +34,7 @@ import type { FusionConfig } from './config.js';
 import { PREFIX } from './storage.js';
 
 /** Lines per child invocation of the batch function (Step Functions caps a batch at 256 KiB). */
-export const LINES_PER_BATCH = 500;
+const LINES_PER_BATCH = 500;
 
 /**
  * A ResultWriter that leaves permissions to its caller: given a bucket *path*, CDK's own grants

@@ -4,18 +4,19 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
+import { REMOTE_INPUT_PREFIX } from '../../functions/cli/batch-remote.js';
 import { DEFAULT_ENTRY, ENTRIES, ROUTES, entryFile } from '../../functions/http/routes.js';
 import { acknowledge, grantPrefixes } from './access.js';
 import { FusionAlarms } from './alarms.js';
 import { FusionApi } from './api.js';
 import { type FusionConfig, readConfig } from './config.js';
-import { FusionFunction, SIZES } from './fusion-function.js';
+import { FusionFunction, type FusionFunctionProps, SIZES } from './fusion-function.js';
 import { LargeBatch } from './large-batch.js';
 import { FusionQueues } from './queues.js';
 import { DataStorage, PREFIX } from './storage.js';
 
 /** Entry files of the event-driven functions (`functions/events/`). */
-export const EVENT_ENTRIES = {
+const EVENT_ENTRIES = {
   s3Batch: 'functions/events/s3-batch.ts',
   sqs: 'functions/events/sqs.ts',
   retrain: 'functions/events/retrain.ts',
@@ -43,7 +44,7 @@ export class FusionStack extends Stack {
     const { bucket } = new DataStorage(this, 'Storage', config);
     const queues = new FusionQueues(this, 'Queues', { config, consumerTimeout: SIZES.queue.timeout });
     const store = { FUSION_BUCKET: bucket.bucketName, FUSION_CACHE_TTL_SECONDS: `${config.cacheTtlSeconds}`, FUSION_S3_TIMEOUT_MS: `${config.s3TimeoutMs}` };
-    const make = (fid: string, props: Omit<ConstructorParameters<typeof FusionFunction>[2], 'config'>) => {
+    const make = (fid: string, props: Omit<FusionFunctionProps, 'config'>) => {
       const fn = new FusionFunction(this, fid, { config, ...props });
       this.functions.set(fid, fn);
       return fn;
@@ -80,7 +81,7 @@ export class FusionStack extends Stack {
       onFailure,
     });
     grantPrefixes(s3Batch, s3Batch.role, bucket, {
-      read: [PREFIX.profiles, PREFIX.models, 'batch/in', PREFIX.batchOut],
+      read: [PREFIX.profiles, PREFIX.models, REMOTE_INPUT_PREFIX, PREFIX.batchOut],
       write: [PREFIX.batchOut],
       remove: [PREFIX.batchOut],
       list: true,
