@@ -1,11 +1,14 @@
 /**
- * HTTP section: autocannon (50 connections, 10 s) against the local server (`fusion serve`, the
- * Lambda handlers behind node:http, as `npm start` runs it) on a 3-modality `average` request,
- * beside a bare node:http server that returns a fixed JSON body, each in its own child process,
- * in the same run. Both are warmed up the same way, then measured in alternating rounds (bare,
- * fusion, bare, fusion, ...) so that a change in the machine's other load hits both alike; the
- * ratio is the median of the per-round ratios. Besides requests/s, each server's own CPU time
- * per request (user + system, from /proc on Linux) is recorded: unlike requests/s it does not
+ * HTTP section: autocannon (50 connections, 10 s) on a 3-modality `average` request against
+ * three servers, each in its own child process, in the same run:
+ * - bare: node:http returning a fixed JSON body, the very bytes `fusion serve` answers;
+ * - core only: node:http doing the request's own work with the fusion core and nothing else
+ *   (bench/core-server.ts): the most any server answering with this core can reach here;
+ * - `fusion serve`: the Lambda handlers behind node:http, as `npm start` runs it.
+ * All are warmed up the same way, then measured in alternating rounds (bare, core, fusion, ...)
+ * so that a change in the machine's other load hits them alike; each ratio to the bare server
+ * is the median of the per-round ratios. Besides requests/s, each server's own CPU time per
+ * request (user + system, from /proc on Linux) is recorded: unlike requests/s it does not
  * depend on how busy the rest of the machine is. Also records each Lambda entry's bundle size
  * (esbuild, minified, ESM, platform node), with and without the AWS SDK the runtime provides.
  */
@@ -15,6 +18,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
+import { fuseAny } from '../../functions/fusion/fuse.js';
+import { average } from '../../functions/fusion/rules/average.js';
 import { ENTRIES, entryFile } from '../../functions/http/routes.js';
 import { startChild } from '../child.js';
 import { median } from '../median.js';
@@ -36,8 +41,11 @@ const REQUEST = JSON.stringify({
   weights: { text: 0.5, video: 0.3, audio: 0.2 },
 });
 
+/** What every server answers: the core's decision for `REQUEST`. */
+const ANSWER = JSON.stringify(fuseAny(average, JSON.parse(REQUEST)));
+
 const BARE = `
-const body = JSON.stringify({ strategy: 'average', label: 'positive', confidence: 0.72, probabilities: { negative: 0.07, neutral: 0.21, positive: 0.72 } });
+const body = ${JSON.stringify(ANSWER)};
 const server = require('node:http').createServer((req, res) => {
   req.resume();
   req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(body); });
@@ -93,20 +101,40 @@ function summary(rounds: Measured[]) {
   };
 }
 
-/** Both servers warmed up alike, then measured in alternating rounds. */
+/** Fails unless `url` answers the benchmark request with exactly `ANSWER`: every server sends the same bytes. */
+async function checkAnswer(url: string): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: REQUEST });
+  const text = await res.text();
+  if (res.status !== 200 || text !== ANSWER) throw new Error(`${url} answered ${res.status} ${text.slice(0, 200)}, not the expected decision`);
+}
+
+const SERVERS = [
+  { name: 'bare', args: ['-e', BARE], path: '/' },
+  { name: 'core', args: ['--import', 'tsx', resolve(ROOT, 'bench/core-server.ts')], path: '/' },
+  { name: 'fusion', args: [resolve(ROOT, 'bin/fusion.js'), 'serve'], path: '/v1/fuse/average' },
+] as const;
+
+type ServerName = (typeof SERVERS)[number]['name'];
+
+/** Every server warmed up alike, then measured in alternating rounds. */
 async function compare(dir: string) {
   const env = { ...process.env, PORT: '0', POWERTOOLS_METRICS_DISABLED: 'true' };
-  const servers = [
-    { ...(await startChild(['-e', BARE], env, join(dir, 'bare.log'))), path: '/' },
-    { ...(await startChild([resolve(ROOT, 'bin/fusion.js'), 'serve'], env, join(dir, 'serve.log'))), path: '/v1/fuse/average' },
-  ];
+  const running = [];
   try {
-    for (const s of servers) await load(s.url + s.path); // warm-up at full concurrency, discarded (JIT, connections)
-    const rounds: [Measured, Measured][] = [];
-    for (let r = 0; r < ROUNDS; r++) rounds.push([await measured(servers[0]!.child, servers[0]!.url + servers[0]!.path), await measured(servers[1]!.child, servers[1]!.url + servers[1]!.path)]);
-    return { bare: summary(rounds.map((r) => r[0])), local: summary(rounds.map((r) => r[1])), ratio: median(rounds.map(([b, l]) => l.rps / b.rps)) };
+    for (const s of SERVERS) running.push({ ...s, ...(await startChild([...s.args], env, join(dir, `${s.name}.log`))) });
+    for (const s of running) await checkAnswer(s.url + s.path);
+    for (const s of running) await load(s.url + s.path); // warm-up at full concurrency, discarded (JIT, connections)
+    const rounds: Record<ServerName, Measured>[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const round = {} as Record<ServerName, Measured>;
+      for (const s of running) round[s.name] = await measured(s.child, s.url + s.path);
+      rounds.push(round);
+    }
+    const of = (name: ServerName) => summary(rounds.map((r) => r[name]));
+    const ratio = (name: ServerName) => median(rounds.map((r) => r[name].rps / r.bare.rps));
+    return { bare: of('bare'), core: of('core'), local: of('fusion'), coreRatio: ratio('core'), ratio: ratio('fusion') };
   } finally {
-    for (const s of servers) s.child.kill('SIGTERM');
+    for (const s of running) s.child.kill('SIGTERM');
   }
 }
 
@@ -129,18 +157,20 @@ export async function run(): Promise<SectionResult> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const { bare, local, ratio } = result;
+  const { bare, core, local, coreRatio, ratio } = result;
   const cpuRatio = bare.cpuUsPerRequest && local.cpuUsPerRequest ? bare.cpuUsPerRequest / local.cpuUsPerRequest : undefined;
   const sizes = await bundleSizes();
   const cpu = (m: typeof bare) => (m.cpuUsPerRequest === undefined ? '' : +m.cpuUsPerRequest.toFixed(1));
   const row = (measure: string, m: typeof bare) => ({ measure, 'req/s': Math.round(m.rps), 'p50 ms': m.p50, 'p99 ms': m.p99, errors: m.errors, 'server CPU us/req': cpu(m) });
   const blank = { 'p50 ms': '', 'p99 ms': '', errors: '', 'server CPU us/req': '' };
   const rows: SectionResult['rows'] = [
-    row(`bare node:http, fixed JSON body (median of ${ROUNDS})`, bare),
-    row(`fusion serve, POST /v1/fuse/average, 3 modalities (median of ${ROUNDS})`, local),
+    row(`bare node:http, fixed JSON body (the same bytes), median of ${ROUNDS}`, bare),
+    row(`core only: node:http + parse, fuse, stringify, median of ${ROUNDS}`, core),
+    row(`fusion serve, POST /v1/fuse/average, 3 modalities, median of ${ROUNDS}`, local),
+    { measure: 'ratio core-only/bare req/s: the ceiling for this core', 'req/s': +coreRatio.toFixed(3), ...blank },
     { measure: 'ratio fusion/bare req/s, median of rounds (target >= 0.6, zero errors)', 'req/s': +ratio.toFixed(3), ...blank },
     ...(cpuRatio === undefined ? [] : [{ measure: 'ratio bare/fusion server CPU per request', 'req/s': +cpuRatio.toFixed(3), ...blank }]),
     ...Object.entries(sizes).map(([entry, s]) => ({ measure: `bundle ${entry}.ts KiB (without @aws-sdk)`, 'req/s': `${(s.bytes / 1024).toFixed(1)} (${(s.withoutAwsSdk / 1024).toFixed(1)})`, ...blank })),
   ];
-  return { rows, extra: { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, bare, local, ratio, cpuRatio, bundleBytes: sizes } };
+  return { rows, extra: { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, bare, core, local, coreRatio, ratio, cpuRatio, bundleBytes: sizes } };
 }
