@@ -166,11 +166,15 @@ export function fuseBatch(strategy: Strategy, input: unknown, lookup?: ProfileLo
 
 /** Profile names a request or batch refers to, so an adapter can load them before fusing. */
 export function referencedProfiles(input: unknown): string[] {
-  const names = new Set<string>();
-  const add = (v: unknown) => {
-    if (typeof v === 'object' && v !== null && typeof (v as { profile?: unknown }).profile === 'string') names.add((v as { profile: string }).profile);
-  };
-  add(input);
-  if (isBatch(input) && Array.isArray(input.items)) input.items.forEach(add);
-  return [...names];
+  // No closure here: this runs on every request, and each closure created costs an allocation.
+  const names: string[] = [];
+  addProfile(names, input);
+  if (isBatch(input) && Array.isArray(input.items)) for (const item of input.items) addProfile(names, item);
+  return names;
+}
+
+function addProfile(names: string[], value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  const name = (value as { profile?: unknown }).profile;
+  if (typeof name === 'string' && !names.includes(name)) names.push(name);
 }
