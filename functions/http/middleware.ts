@@ -89,6 +89,8 @@ function fromHttpError(err: Error & { statusCode: number }): Problem {
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+const UTF8 = /^utf-?8$/i;
 
 function rejectPrototypeKeys(key: string, value: unknown): unknown {
   if (key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype')))
@@ -108,6 +110,12 @@ export function jsonBody(): MiddlewareObj<HttpEvent> {
       const type = event.headers?.['content-type'];
       if (!type || !JSON_TYPE.test(type))
         throw new FusionError('unsupported-media-type', `Send the body as JSON with the header "Content-Type: application/json"${type ? ` (got "${type}")` : ' (none was given)'}.`);
+      const charset = CHARSET.exec(type)?.[1];
+      if (charset !== undefined && !UTF8.test(charset))
+        throw new FusionError('unsupported-media-type', `JSON is read as UTF-8 (RFC 8259), but the Content-Type names charset "${charset}". Send the body as UTF-8 with "Content-Type: application/json".`);
+      const encoding = event.headers?.['content-encoding'];
+      if (encoding && encoding.trim().toLowerCase() !== 'identity')
+        throw new FusionError('unsupported-media-type', `The body is sent with "Content-Encoding: ${encoding}", which is not accepted. Send it uncompressed, without a Content-Encoding header.`);
       const raw = event.body;
       if (raw === undefined || raw === null || raw === '') throw new FusionError('invalid-json', 'The body is empty; send a fusion request as JSON.');
       const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;

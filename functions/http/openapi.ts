@@ -85,7 +85,7 @@ const ERRORS = {
   NotFound: problemResponse('not-found', 'Unknown route, strategy or profile; the detail lists the valid ones.'),
   MethodNotAllowed: problemResponse('method-not-allowed', 'The route does not serve this method; the `Allow` header lists those it does.'),
   PayloadTooLarge: problemResponse('payload-too-large', `The body is over FUSION_MAX_BODY_BYTES (default ${DEFAULT_MAX_BODY_BYTES} bytes).`),
-  UnsupportedMediaType: problemResponse('unsupported-media-type', 'The body is not sent as JSON.'),
+  UnsupportedMediaType: problemResponse('unsupported-media-type', 'The body is not sent as uncompressed UTF-8 JSON (Content-Type application/json, no Content-Encoding).'),
   InsufficientModalities: problemResponse('insufficient-modalities', 'Fewer modalities present than options.minModalities.'),
   Unavailable: problemResponse('unavailable', 'A profile or model the request needs cannot be loaded from the store and nothing is cached.'),
 };

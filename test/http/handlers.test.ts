@@ -148,6 +148,15 @@ describe('POST /v1/fuse/<strategy>', () => {
     expectProblem(await average(noType, context()), 415, 'unsupported-media-type');
   });
 
+  it('should return 415 naming the header for a compressed body or a charset other than UTF-8', async () => {
+    const gzip = expectProblem(await post(average, THREE, { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 415, 'unsupported-media-type');
+    expect(gzip.detail).toContain('Content-Encoding: gzip');
+    const latin1 = expectProblem(await post(average, THREE, { 'content-type': 'application/json; charset=ISO-8859-1' }), 415, 'unsupported-media-type');
+    expect(latin1.detail).toContain('charset "ISO-8859-1"');
+    const accepted: Record<string, string>[] = [{ 'content-type': 'application/json; charset=utf-8' }, { 'content-type': 'application/json;charset="UTF8"' }, { 'content-type': 'application/json', 'content-encoding': 'identity' }];
+    for (const headers of accepted) expect((await post(average, THREE, headers)).statusCode, JSON.stringify(headers)).toBe(200);
+  });
+
   it('should return 422 when fewer modalities than minModalities are present', async () => {
     const p = expectProblem(await post(average, { profile: 'sentiment', predictions: { text: { label: 'positive' } }, options: { minModalities: 2 } }), 422, 'insufficient-modalities');
     expect(p.detail).toMatch(/missing: video, audio/);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
@@ -27,7 +28,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const post = (path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-  fetch(server.url + path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  fetch(server.url + path, { method: 'POST', headers, body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
 
 describe('local server (real HTTP on an ephemeral port)', () => {
   it('should listen on 127.0.0.1 and report its URL', () => {
@@ -79,6 +80,9 @@ describe('local server (real HTTP on an ephemeral port)', () => {
     expect((await post('/v1/health', {})).status).toBe(405);
     expect((await post('/v1/fuse/average', 'a=b', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
     expect((await post('/v1/fuse/average', Buffer.from([0xff, 0x00, 0x10]), { 'content-type': 'application/octet-stream' })).status).toBe(415);
+    const gzipped = await post('/v1/fuse/average', gzipSync(JSON.stringify(SENTIMENT)), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(gzipped.status).toBe(415);
+    expect(((await gzipped.json()) as { detail: string }).detail).toContain('Content-Encoding: gzip');
   });
 
   it('should refuse bodies over API Gateway’s 10 MiB limit with 413 without reading them into a handler', async () => {
