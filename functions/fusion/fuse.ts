@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FusionError, InsufficientModalitiesError, InvalidRequestError } from './errors.js';
 import { type Prepared, type ProfileLookup, parseWith, prepare } from './prepare.js';
 import { type BatchResponse, FusionBatch, FusionRequest, type FusionResponse, LIMITS } from './schemas.js';

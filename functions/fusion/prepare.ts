@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { f64 } from './buffers.js';
 import { argmax } from './calibrate.js';
 import { classIndex, distribution, preview } from './distribution.js';
@@ -230,7 +230,7 @@ function sameList(a: string[], b: string[]): boolean {
 }
 
 /** Parses `input` with `schema`, throwing an `InvalidRequestError` that lists every field. */
-export function parseWith<T>(schema: z.ZodType<T>, input: unknown, at = ''): T {
+export function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, at = ''): T {
   const r = schema.safeParse(input);
   if (!r.success) throw new InvalidRequestError(fieldErrors(r.error.issues, at));
   return r.data;

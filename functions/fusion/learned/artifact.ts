@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { Classes } from '../schemas.js';
+import * as z from 'zod/mini';
+import { Classes, meta } from '../schemas.js';
 import type { MODEL_KINDS } from '../training.js';
 
 const Vector = z.array(z.number());
@@ -9,9 +9,9 @@ const MetricsShape = z.object({ accuracy: z.number(), macroF1: z.number(), logLo
 
 /** Where, when and how a model was trained, with its training metrics. */
 export const Training = z.object({
-  rows: z.int().min(1),
+  rows: z.int().check(z.gte(1)),
   createdAt: z.string(),
-  dataSha256: z.string().regex(/^[0-9a-f]{64}$/, 'dataSha256 must be 64 lowercase hex digits'),
+  dataSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'dataSha256 must be 64 lowercase hex digits')),
   options: z.record(z.string(), z.unknown()),
   metrics: MetricsShape,
 });
@@ -20,15 +20,16 @@ const common = {
   format: z.literal('fusion-model', { error: 'format must be "fusion-model"' }),
   version: z.literal(1, { error: 'version must be 1 (the only fusion-model version this service reads)' }),
   classes: Classes,
-  modalities: z.array(z.string().min(1)).min(1, 'modalities needs at least one modality name'),
-  fill: z.record(z.string(), Vector).meta({ description: "Each modality's mean training distribution, used when it is absent." }),
+  modalities: z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'modalities needs at least one modality name')),
+  fill: meta(z.record(z.string(), Vector), { description: "Each modality's mean training distribution, used when it is absent." }),
   training: Training,
 };
 
 const Linear = { coef: Rows, intercept: Vector };
 
 /** The tagged JSON of a trained meta-learner; `kind` selects the shape of `params`. */
-export const ModelArtifact = z
+export const ModelArtifact = meta(
+  z
   .discriminatedUnion(
     'kind',
     [
@@ -43,13 +44,18 @@ export const ModelArtifact = z
         kind: z.literal('mlp'),
         params: z.object({
           activation: z.literal('relu'),
-          layers: z.array(z.object({ weights: Rows, bias: Vector })).min(2, 'layers needs 1 or 2 hidden layers and the output layer').max(3, 'layers needs 1 or 2 hidden layers and the output layer'),
+          layers: z
+            .array(z.object({ weights: Rows, bias: Vector }))
+            .check(
+              z.minLength(2, 'layers needs 1 or 2 hidden layers and the output layer'),
+              z.maxLength(3, 'layers needs 1 or 2 hidden layers and the output layer'),
+            ),
         }),
       }),
     ],
     { error: 'kind must be "logistic", "linear-svm" or "mlp"' },
   )
-  .superRefine((a, ctx) => {
+  .check(z.superRefine((a, ctx) => {
     const C = a.classes.length;
     const F = C * a.modalities.length;
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -70,8 +76,9 @@ export const ModelArtifact = z
     shape(a.params.coef, a.params.intercept, C, F, ['params']);
     if (a.kind === 'linear-svm' && (a.params.platt.a.length !== C || a.params.platt.b.length !== C))
       issue(['params', 'platt'], `platt.a and platt.b must hold ${C} numbers each`);
-  })
-  .meta({ id: 'ModelArtifact', description: 'A learned fusion model (format "fusion-model", version 1).' });
+  })),
+  { id: 'ModelArtifact', description: 'A learned fusion model (format "fusion-model", version 1).' },
+);
 
 export type ModelArtifact = z.infer<typeof ModelArtifact>;
 export type ModelKind = ModelArtifact['kind'];
