@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { forStrategy } from './adaptive.js';
 import { FusionError, InsufficientModalitiesError, InvalidRequestError } from './errors.js';
 import { type Prepared, type ProfileLookup, parseWith, prepare } from './prepare.js';
 import { type BatchResponse, FusionBatch, FusionRequest, type FusionResponse, LIMITS } from './schemas.js';
@@ -37,7 +38,8 @@ export function chooseLabel(p: Prepared, f: Float64Array, weighted = true): numb
 let spare: Float64Array | undefined;
 
 /** Runs a strategy on a prepared request and builds the response. */
-export function decide(strategy: Strategy, p: Prepared): FusionResponse {
+export function decide(strategy: Strategy, prepared: Prepared): FusionResponse {
+  const p = forStrategy(strategy, prepared);
   const C = p.classes.length;
   const f = spare?.length === C ? spare : new Float64Array(C);
   spare = undefined;
@@ -67,6 +69,8 @@ export function decide(strategy: Strategy, p: Prepared): FusionResponse {
   if (p.id !== undefined) res.id = p.id;
   if (!strategy.weighted) res.weighted = false;
   if (strategy.votes) res.votes = countVotes(p);
+  if (p.effectiveWeights) res.effectiveWeights = byModality(p.modalities, p.effectiveWeights);
+  if (strategy.details) Object.assign(res, strategy.details(p));
   if (p.profile) {
     const { profile, version, stale } = p.profile;
     res.profile = { name: profile.name, version: version ?? 'local', stale: stale ?? false };
@@ -99,6 +103,12 @@ function shares(strategy: Strategy, p: Prepared, label: number): Record<string, 
   let taking = 0;
   for (let k = 0; k < K; k++) if (!strategy.weighted || p.normWeights[k]! > 0) taking++;
   for (let k = 0; k < K; k++) out[p.modalities[k]!] = !strategy.weighted || p.normWeights[k]! > 0 ? 1 / taking : 0;
+  return out;
+}
+
+function byModality(names: string[], values: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let k = 0; k < names.length; k++) out[names[k]!] = values[k]!;
   return out;
 }
 

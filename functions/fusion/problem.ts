@@ -9,6 +9,7 @@ const TYPES: Record<string, { status: number; title: string }> = {
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'insufficient-modalities': { status: 422, title: 'Insufficient modalities' },
+  'total-conflict': { status: 422, title: 'Total conflict' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
 };
