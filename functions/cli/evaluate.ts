@@ -4,13 +4,15 @@ import { type Evaluation, evaluate, parseDataset } from '../fusion/learned/index
 import { renderReport } from '../report/index.js';
 import { EXIT, type Io, fail, numberOption, parseJson, readText, parseCommand } from './io.js';
 import { loadProfileArg } from './profile-arg.js';
-import { progressBar } from './train.js';
+import { formatCalibration, progressBar } from './train.js';
 
 export const help = `Usage: fusion evaluate --data FILE --profile P [--model FILE ...] [--cv K] [--json] [--report DIR]
 
 Scores every fixed rule, every given model (or, with --cv K, every learned kind trained on
 K−1 folds and scored on the held-out fold) and each modality alone on labelled JSONL data:
 accuracy, macro-F1, log loss, Brier score, expected calibration error (15 bins), rows used.
+With a profile holding per-modality calibration (fusion train --model calibration), also each
+modality's log loss, Brier score and ECE before and after its calibrator.
 
 Options:
   -d, --data FILE      labelled JSONL, one {"predictions": {...}, "label": "<class>"} a line
@@ -58,15 +60,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const cv = numberOption(args.cv, 'cv', (n) => Number.isInteger(n) && n >= 2 && n <= 20, 'a whole number of folds from 2 to 20');
     const seed = numberOption(args.seed, 'seed', (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0') ?? 0;
     const { profile } = await loadProfileArg(args.profile, io);
-    const data = parseDataset(await readText(args.data, io), profile);
+    const text = await readText(args.data, io);
+    const data = parseDataset(text, profile);
+    const uncalibrated = profile.calibration ? parseDataset(text, profile, { calibration: false }) : undefined;
     const models = [];
     for (const file of args.model ?? []) models.push({ name: basename(file).replace(/\.json$/, ''), artifact: parseJson(await readText(file, io), `model ${file}`) });
-    const ev = evaluate(data, profile, { models, ...(cv ? { cv } : {}), train: { seed }, onProgress: bar.update });
+    const ev = evaluate(data, profile, { models, ...(cv ? { cv } : {}), ...(uncalibrated ? { uncalibrated } : {}), train: { seed }, onProgress: bar.update });
     bar.stop();
     if (args.json) {
       const table = ev.entries.map(({ name, kind, rows, metrics }) => ({ name, kind, rows, ...metrics }));
-      io.stdout.write(`${JSON.stringify({ profile: ev.profile, rows: ev.rows, best: ev.best, table }, null, 2)}\n`);
-    } else io.stdout.write(`${formatTable(ev)}\n`);
+      const calibration = ev.calibration ? { calibration: ev.calibration } : {};
+      io.stdout.write(`${JSON.stringify({ profile: ev.profile, rows: ev.rows, best: ev.best, table, ...calibration }, null, 2)}\n`);
+    } else {
+      io.stdout.write(`${formatTable(ev)}\n`);
+      if (ev.calibration) io.stdout.write(`\nEach modality alone, before → after its calibrator:\n${formatCalibration(ev.calibration)}\n`);
+    }
     if (args.report) {
       await mkdir(args.report, { recursive: true });
       const file = join(args.report, 'index.html');

@@ -1,18 +1,22 @@
 import { STRATEGIES } from '../registry.js';
 import type { Profile } from '../schemas.js';
 import type { Strategy } from '../strategy.js';
-import { InvalidRequestError } from '../errors.js';
+import { forStrategy } from '../adaptive.js';
+import { FusionError, InvalidRequestError } from '../errors.js';
 import { MODEL_KINDS, type ModelKind } from './artifact.js';
 import { type Dataset, type Example, stratifiedFolds, subset } from './data.js';
 import { type Model, loadModel, predictDists } from './infer.js';
 import { type Bin, type Metrics, score } from './metrics.js';
-import { type TrainOptions, fitModel } from './train.js';
+import { type CalibrationReport, type TrainOptions, fitModel, modalityScores } from './train.js';
 
 /** One row of the comparison: a fixed rule, a given model, a cross-validated learner or one modality alone. */
 export interface EvalEntry {
   name: string;
   kind: 'rule' | 'model' | 'cv' | 'modality';
-  /** Examples scored: those with at least minModalities modalities (for a modality: where it is present). */
+  /**
+   * Examples scored: those with at least minModalities modalities (for a modality: where it is
+   * present), less any a rule cannot decide (dempster-shafer's total conflict).
+   */
   rows: number;
   metrics: Metrics;
   reliability: Bin[];
@@ -27,6 +31,8 @@ export interface Evaluation {
   /** The rule or model with the lowest log loss. */
   best: string;
   entries: EvalEntry[];
+  /** With a calibrated profile: each modality alone before and after its calibrator. */
+  calibration?: CalibrationReport[];
 }
 
 export interface EvaluateOptions {
@@ -37,6 +43,8 @@ export interface EvaluateOptions {
   /** Options for the learners trained in cross-validation. */
   train?: Omit<TrainOptions, 'model' | 'onProgress'>;
   onProgress?: (fraction: number) => void;
+  /** The same data parsed without the profile's calibration, to report each modality before and after it. */
+  uncalibrated?: Dataset;
 }
 
 /**
@@ -57,7 +65,9 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   const entries: EvalEntry[] = [];
   for (const strategy of Object.values(STRATEGIES) as Strategy[]) {
     if (strategy.name === 'learned') continue;
-    entries.push(entry(strategy.name, 'rule', used.map((e) => combine(strategy, e, C))));
+    const probs = used.map((e) => combine(strategy, e, C));
+    const decided = probs.flatMap((p, i) => (p ? [i] : []));
+    entries.push(entry(strategy.name, 'rule', decided.map((i) => probs[i]!), decided.map((i) => labels[i]!)));
   }
   for (const { name, artifact } of o.models ?? []) {
     const model = named(name, artifact, profile);
@@ -74,12 +84,20 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   });
   const candidates = entries.filter((e) => e.kind !== 'modality');
   const best = candidates.reduce((a, b) => (b.metrics.logLoss < a.metrics.logLoss ? b : a), candidates[0]!);
-  return { profile: profile.name, classes: data.classes, rows: data.examples.length, best: best.name, entries };
+  const out: Evaluation = { profile: profile.name, classes: data.classes, rows: data.examples.length, best: best.name, entries };
+  if (o.uncalibrated && profile.calibration) out.calibration = modalityScores(o.uncalibrated, profile.calibration);
+  return out;
 }
 
-function combine(strategy: Strategy, e: Example, C: number): Float64Array {
+/** The rule's distribution for an example, or undefined where the rule refuses it (total conflict). */
+function combine(strategy: Strategy, e: Example, C: number): Float64Array | undefined {
   const out = new Float64Array(C);
-  strategy.combine(e.prepared, out);
+  try {
+    strategy.combine(forStrategy(strategy, e.prepared), out);
+  } catch (err) {
+    if (err instanceof FusionError) return undefined;
+    throw err;
+  }
   return out;
 }
 
