@@ -40,7 +40,8 @@ function formatTable(ev: Evaluation): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '', `* lowest log loss. ${ev.rows} examples.`].join('\n');
+  const refused = ev.entries.filter((e) => e.undecided).map((e) => `${e.name} refused ${e.undecided} rows (total conflict), scored as uniform.`);
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '', `* lowest log loss. ${ev.rows} examples.`, ...refused].join('\n');
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -68,7 +69,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const ev = evaluate(data, profile, { models, ...(cv ? { cv } : {}), ...(uncalibrated ? { uncalibrated } : {}), train: { seed }, onProgress: bar.update });
     bar.stop();
     if (args.json) {
-      const table = ev.entries.map(({ name, kind, rows, metrics }) => ({ name, kind, rows, ...metrics }));
+      const table = ev.entries.map(({ name, kind, rows, metrics, undecided }) => ({ name, kind, rows, ...metrics, ...(undecided ? { undecided } : {}) }));
       const calibration = ev.calibration ? { calibration: ev.calibration } : {};
       io.stdout.write(`${JSON.stringify({ profile: ev.profile, rows: ev.rows, best: ev.best, table, ...calibration }, null, 2)}\n`);
     } else {

@@ -13,14 +13,13 @@ import { type CalibrationReport, type TrainOptions, fitModel, modalityScores } f
 export interface EvalEntry {
   name: string;
   kind: 'rule' | 'model' | 'cv' | 'modality';
-  /**
-   * Examples scored: those with at least minModalities modalities (for a modality: where it is
-   * present), less any a rule cannot decide (dempster-shafer's total conflict).
-   */
+  /** Examples scored: those with at least minModalities modalities (for a modality: where it is present). */
   rows: number;
   metrics: Metrics;
   reliability: Bin[];
   confusion: number[][];
+  /** Rows the rule refuses (dempster-shafer's total conflict), scored as the uniform distribution. */
+  undecided?: number;
 }
 
 export interface Evaluation {
@@ -65,9 +64,11 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   const entries: EvalEntry[] = [];
   for (const strategy of Object.values(STRATEGIES) as Strategy[]) {
     if (strategy.name === 'learned') continue;
-    const probs = used.map((e) => combine(strategy, e, C));
-    const decided = probs.flatMap((p, i) => (p ? [i] : []));
-    entries.push(entry(strategy.name, 'rule', decided.map((i) => probs[i]!), decided.map((i) => labels[i]!)));
+    let undecided = 0;
+    const probs = used.map((e) => combine(strategy, e, C) ?? (undecided++, new Float64Array(C).fill(1 / C)));
+    const e = entry(strategy.name, 'rule', probs);
+    if (undecided) e.undecided = undecided;
+    entries.push(e);
   }
   for (const { name, artifact } of o.models ?? []) {
     const model = named(name, artifact, profile);
