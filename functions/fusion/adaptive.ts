@@ -26,11 +26,13 @@ export function certainty(d: ArrayLike<number>): number {
 }
 
 /**
- * The request with effective weights w_k · certainty(p_k) in place of its weights (and the
- * normalised weights recomputed), reported in `effectiveWeights`. If every effective weight
- * is 0 the plain weights stay. The input is not changed.
+ * Gives the request effective weights w_k · certainty(p_k) in place of its weights (and the
+ * normalised weights recomputed), also reported in `effectiveWeights`; if every effective
+ * weight is 0 the plain weights stay. Adapts once: a request already adapted is left as it is.
+ * The weight arrays are replaced, not written into, so a shallow copy keeps the original.
  */
 export function adapt(p: Prepared): Prepared {
+  if (p.effectiveWeights) return p;
   const K = p.weights.length;
   const eff: number[] = new Array(K);
   let max = 0;
@@ -39,15 +41,25 @@ export function adapt(p: Prepared): Prepared {
     eff[k] = w;
     if (w > max) max = w;
   }
-  if (!(max > 0)) return { ...p, effectiveWeights: p.weights.slice() };
+  if (!(max > 0)) {
+    p.effectiveWeights = p.weights;
+    return p;
+  }
   const normWeights: number[] = new Array(K);
   let sum = 0;
   for (let k = 0; k < K; k++) sum += normWeights[k] = eff[k]! / max;
   for (let k = 0; k < K; k++) normWeights[k]! /= sum;
-  return { ...p, weights: eff, normWeights, effectiveWeights: eff };
+  p.weights = eff;
+  p.normWeights = normWeights;
+  p.effectiveWeights = eff;
+  return p;
 }
 
-/** The request as `strategy` sees it: adapted when it asks for adaptive weights and the strategy lists them. */
+/**
+ * The request as `strategy` sees it: adapted (in place) when it asks for adaptive weights and
+ * the strategy lists them. `decide` runs one strategy on a request; callers running several
+ * strategies on one prepared request pass each a shallow copy.
+ */
 export function forStrategy(strategy: Strategy, p: Prepared): Prepared {
   return p.adaptive && strategy.parameters.includes(ADAPTIVE) ? adapt(p) : p;
 }

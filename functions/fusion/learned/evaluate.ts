@@ -94,7 +94,7 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
 function combine(strategy: Strategy, e: Example, C: number): Float64Array | undefined {
   const out = new Float64Array(C);
   try {
-    strategy.combine(forStrategy(strategy, e.prepared), out);
+    strategy.combine(forStrategy(strategy, { ...e.prepared }), out);
   } catch (err) {
     if (err instanceof FusionError) return undefined;
     throw err;
