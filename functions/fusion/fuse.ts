@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { forStrategy } from './adaptive.js';
-import { FusionError, InsufficientModalitiesError, InvalidRequestError } from './errors.js';
+import { FusionError, InsufficientModalitiesError, InvalidRequestError, joinPath } from './errors.js';
 import { type Prepared, type ProfileLookup, parseWith, prepare } from './prepare.js';
 import { type BatchResponse, FusionBatch, FusionRequest, type FusionResponse, LIMITS } from './schemas.js';
 import type { Strategy } from './strategy.js';
@@ -171,7 +171,18 @@ export function fuseBatch(strategy: Strategy, input: unknown, lookup?: ProfileLo
     if (first instanceof InsufficientModalitiesError) throw new InsufficientModalitiesError(first.message, errors);
     throw first;
   }
-  return { results: prepared.map((p) => decide(strategy, p)) };
+  return { results: prepared.map((p, i) => decideItem(strategy, p, i)) };
+}
+
+/** `decide` for batch item i: a rule's refusal (dempster-shafer's total conflict) names the item. */
+function decideItem(strategy: Strategy, p: Prepared, i: number): FusionResponse {
+  try {
+    return decide(strategy, p);
+  } catch (e) {
+    if (!(e instanceof FusionError) || e instanceof InvalidRequestError) throw e;
+    const errors = e.errors.map((x) => ({ ...x, path: joinPath(`items.${i}`, x.path) }));
+    throw new FusionError(e.code, `items.${i}: ${e.message}`, errors);
+  }
 }
 
 /** Profile names a request or batch refers to, so an adapter can load them before fusing. */

@@ -247,6 +247,15 @@ describe('dempster-shafer', () => {
     expect(one('dempster-shafer', { ...input, weights: { left: 1, right: 0.5 } }).label).toBe('a');
   });
 
+  it('should name the batch item in total conflict', () => {
+    const items = [{ predictions: { x: { probabilities: [0.5, 0.5] } } }, { predictions: { left: { probabilities: [1, 0] }, right: { probabilities: [0, 1] } } }];
+    const err = failure('dempster-shafer', { classes: ['a', 'b'], items });
+    expect(toProblem(err).status).toBe(422);
+    expect(err.code).toBe('total-conflict');
+    expect(err.message).toMatch(/^items\.1: Total conflict/);
+    expect(err.errors[0]!.path).toBe('items.1.predictions');
+  });
+
   it('should reject an unknown combination rule naming the valid ones', () => {
     const err = failure('dempster-shafer', { classes: ['a', 'b'], predictions: { x: { probabilities: [0.5, 0.5] } }, options: { combination: 'murphy' } });
     expect(err.errors).toEqual([{ path: 'options.combination', message: 'combination must be "dempster" or "yager"' }]);
