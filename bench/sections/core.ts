@@ -8,11 +8,12 @@
  * process, which is robust to other load on the machine; the result is the median of ROUNDS rounds.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { STRATEGIES, type StrategyName, fuseOne } from '../../functions/fusion/index.js';
+import { STRATEGIES, STRATEGY_NAMES, type StrategyName, fuseOne } from '../../functions/fusion/index.js';
 import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
 
-const RULES = ['average', 'product', 'max', 'min', 'median', 'vote', 'borda'] as const;
+/** Every fixed rule of the registry (learned needs a trained model: see the learned section). */
+const RULES = STRATEGY_NAMES.filter((name) => name !== 'learned');
 const SHAPES = [
   { K: 3, C: 3, items: 1000 },
   { K: 5, C: 100, items: 200 },
