@@ -3,6 +3,8 @@
  * playwright-core: nothing is downloaded. Each launch gets a fresh profile directory
  * (playwright passes Chromium a new temporary `--user-data-dir` and removes it on close).
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 
@@ -32,5 +34,21 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** The page's horizontal overflow in CSS pixels (0 when nothing scrolls sideways). */
 export function overflowX(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  // Expressions as strings: the tests type-check without the DOM library.
+  return page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+}
+
+/** One axe-core rule the page breaks, how badly and on how many elements. */
+export interface Violation {
+  id: string;
+  impact: string;
+  nodes: number;
+}
+
+/** Runs axe-core (WCAG 2.1 A and AA, and best practices) in the page. */
+export async function axeViolations(page: Page): Promise<Violation[]> {
+  const source = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  return page.evaluate(`axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })
+    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))`);
 }

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRATEGY_NAMES, type FusionResponse, type ResolvedProfile, fuseOne, getStrategy } from '../../functions/fusion/index.js';
 import { type LocalServer, startServer } from '../../functions/local/server.js';
 import { buildPlayground } from '../../functions/playground/build.js';
-import { type TestBrowser, launch, overflowX, screenshot } from './browser.js';
+import { type TestBrowser, axeViolations, launch, overflowX, screenshot } from './browser.js';
 
 let server: LocalServer;
 let chrome: TestBrowser;
@@ -33,7 +32,8 @@ const text = (page: Page, id: string) => page.getByTestId(id).textContent();
 
 /** Every fused probability and label on the page, by test id. */
 async function shown(page: Page): Promise<Record<string, string>> {
-  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-testid^="fused-"], [data-testid^="label-"]')].map((e) => [e.getAttribute('data-testid')!, e.getAttribute('data-value') ?? e.textContent!])));
+  return page.evaluate(`Object.fromEntries([...document.querySelectorAll('[data-testid^="fused-"], [data-testid^="label-"]')]
+    .map((e) => [e.getAttribute('data-testid'), e.getAttribute('data-value') ?? e.textContent]))`);
 }
 
 /** Checks that every rule's card shows what the core computes for `request`. */
@@ -140,22 +140,17 @@ describe('the playground at GET /', () => {
 
   it('should be usable with the keyboard alone: Tab to a preset, Enter', async () => {
     const page = await open();
-    for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))) !== 'preset-weighted-two'; i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 10 && (await page.evaluate(`document.activeElement?.getAttribute('data-testid')`)) !== 'preset-weighted-two'; i++) await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     expect(await text(page, 'fused-average-yes')).toBe('0.66');
     await page.close();
   });
 
   it('should pass axe-core with no serious or critical violations, and fit a phone without sideways scrolling', async () => {
-    const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     for (const [preset, width] of [['sentiment', 1280], ['vote-three', 390]] as const) {
       const page = await open('', width);
       await page.getByTestId(`preset-${preset}`).click();
-      await page.evaluate(axe);
-      const violations = await page.evaluate(async () => {
-        const r = await (window as unknown as { axe: { run(o: object): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-      });
+      const violations = await axeViolations(page);
       expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), preset).toEqual([]);
       expect(await overflowX(page)).toBe(0);
       if (width < 500) await screenshot(page, 'playground-phone.png');
