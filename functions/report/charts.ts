@@ -151,5 +151,5 @@ export function diversitySpec(d: Diversity): TopLevelSpec {
       { mark: { type: 'text' as const, fontSize: 11 }, encoding: { text: { field, type: 'quantitative' as const, format: '.2f' }, color: { value: 'black' } } },
     ],
   });
-  return { $schema: SCHEMA, data: { values }, hconcat: [panel('correlation', [-1, 1], 'blueorange'), panel('disagreement', [0, 1], 'greens')], resolve: { scale: { color: 'independent' } } };
+  return { $schema: SCHEMA, description: 'Error correlation and disagreement of each pair of modalities', data: { values }, hconcat: [panel('correlation', [-1, 1], 'blueorange'), panel('disagreement', [0, 1], 'greens')], resolve: { scale: { color: 'independent' } } };
 }
