@@ -3,6 +3,7 @@
  * playwright-core: nothing is downloaded. Each launch gets a fresh profile directory
  * (playwright passes Chromium a new temporary `--user-data-dir` and removes it on close).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ export const SCREENSHOTS = process.env.FUSION_SCREENSHOTS ?? '/work/artifacts';
 
 /** Saves a full-page screenshot when the screenshot directory exists (never fails a test). */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true }).catch(() => undefined);
+  if (existsSync(SCREENSHOTS)) await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true }).catch(() => undefined);
 }
 
 /** The page's horizontal overflow in CSS pixels (0 when nothing scrolls sideways). */

@@ -158,6 +158,19 @@ describe('the playground at GET /', () => {
     }
   });
 
+  it('should serve the page with a policy allowing only its own origin, and name a bad or unknown profile', async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self'/);
+    expect(((await (await fetch(`${server.url}/playground/profiles`)).json()) as { names: string[] }).names).toContain('sentiment');
+    for (const [path, detail] of [['/playground/profiles/a%20b', /1 to 128 letters/], ['/playground/profiles/nope', /nope/]] as const) {
+      const res = await fetch(server.url + path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await res.json()) as { detail: string }).detail).toMatch(detail);
+    }
+  });
+
   it('should have made no request outside the local server', () => {
     expect(requests.length).toBeGreaterThan(10);
     expect(requests.filter((u) => !u.startsWith(`${server.url}/`) && !u.startsWith('data:'))).toEqual([]);
