@@ -109,6 +109,12 @@ describe('evaluate', () => {
     expect(ev.entries.find((e) => e.name === 'average')!.undecided).toBeUndefined();
   });
 
+  it('should ablate dempster-shafer with the other rules, its refused rows scored as uniform', () => {
+    const withAnalysis = evaluate(data, profile, { analysis: { resamples: 10 } });
+    const row = withAnalysis.ablation!.find((r) => r.name === 'dempster-shafer')!;
+    for (const m of data.modalities) expect(row.only[m]!.rows).toBeGreaterThan(0);
+  });
+
   it('should name a given model whose classes disagree with the profile, and refuse data with no scorable row', () => {
     const artifact = (train(head(missing.trainText, 100), missing.profile, { model: 'logistic' }) as { artifact: ModelArtifact }).artifact;
     const swapped = { ...artifact, classes: [...artifact.classes].reverse() };
@@ -121,12 +127,12 @@ describe('evaluate', () => {
     expect(ev.entries.find((e) => e.name === ev.best)!.metrics.logLoss).toBe(best);
   });
 
-  it('should render a self-contained HTML report with the three SVG charts', async () => {
+  it('should render a self-contained HTML report: five metric charts, per class, confusion matrices and reliability', async () => {
     const html = await renderReport(ev, { createdAt: 'now' });
-    expect(html.match(/<svg[\s>]/g)).toHaveLength(3);
-    expect(html).toContain('Confusion matrix of');
+    expect(html.match(/<svg[\s>]/g)).toHaveLength(8);
+    expect(html).toContain('Confusion matrices');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
-    for (const e of ev.entries) expect(html).toContain(`<td>${e.name}</td>`);
+    for (const e of ev.entries) expect(html).toContain(`<th scope="row">${e.name}</th>`);
   });
 });
 

@@ -1,12 +1,13 @@
 import { STRATEGIES } from '../registry.js';
 import type { Profile } from '../schemas.js';
 import type { Strategy } from '../strategy.js';
-import { forStrategy } from '../adaptive.js';
-import { FusionError, InvalidRequestError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import { MODEL_KINDS, type ModelKind } from './artifact.js';
-import { type Dataset, type Example, stratifiedFolds, subset } from './data.js';
+import { type Dataset, stratifiedFolds, subset } from './data.js';
 import { type Model, loadModel, predictDists } from './infer.js';
 import { type Bin, type Metrics, score } from './metrics.js';
+import { type AblationRow, type Ablated, ablation, modelSubject, ruleDistribution, ruleSubject } from './ablation.js';
+import { type BootstrapOptions, type ClassScore, type Diversity, type Intervals, bootstrap, diversity, perClass } from './analysis.js';
 import { type CalibrationReport, type TrainOptions, fitModel, modalityScores } from './train.js';
 
 /** One row of the comparison: a fixed rule, a given model, a cross-validated learner or one modality alone. */
@@ -20,6 +21,10 @@ export interface EvalEntry {
   confusion: number[][];
   /** Rows the rule refuses (dempster-shafer's total conflict), scored as the uniform distribution. */
   undecided?: number;
+  /** Precision, recall and F1 of each class, in the order of `classes`. */
+  perClass: ClassScore[];
+  /** Bootstrap 95% intervals of the metrics (with `analysis`). */
+  intervals?: Intervals;
 }
 
 export interface Evaluation {
@@ -32,6 +37,12 @@ export interface Evaluation {
   entries: EvalEntry[];
   /** With a calibrated profile: each modality alone before and after its calibrator. */
   calibration?: CalibrationReport[];
+  /** With `analysis`: every rule and given model with each modality removed, and with it alone. */
+  ablation?: AblationRow[];
+  /** With `analysis`: the modalities' pairwise error correlation and disagreement. */
+  diversity?: Diversity;
+  /** The bootstrap's settings, with `analysis`. */
+  bootstrap?: { resamples: number; seed: number };
 }
 
 export interface EvaluateOptions {
@@ -44,6 +55,8 @@ export interface EvaluateOptions {
   onProgress?: (fraction: number) => void;
   /** The same data parsed without the profile's calibration, to report each modality before and after it. */
   uncalibrated?: Dataset;
+  /** Also compute bootstrap intervals, the modality ablation and diversity (for the report). */
+  analysis?: BootstrapOptions;
 }
 
 /**
@@ -59,20 +72,29 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   const labels = used.map((e) => e.label);
   const entry = (name: string, kind: EvalEntry['kind'], probs: ArrayLike<number>[], y = labels): EvalEntry => {
     const s = score(probs, y, C);
-    return { name, kind, rows: s.rows, metrics: s.metrics, reliability: s.reliability, confusion: s.confusion };
+    const e: EvalEntry = { name, kind, rows: s.rows, metrics: s.metrics, reliability: s.reliability, confusion: s.confusion, perClass: perClass(s.confusion) };
+    if (o.analysis) e.intervals = bootstrap(probs, y, C, o.analysis);
+    return e;
   };
+  const subjects: Ablated[] = [];
   const entries: EvalEntry[] = [];
   for (const strategy of Object.values(STRATEGIES) as Strategy[]) {
     if (strategy.name === 'learned') continue;
     let undecided = 0;
-    const probs = used.map((e) => combine(strategy, e, C) ?? (undecided++, new Float64Array(C).fill(1 / C)));
+    const probs = used.map((e) => {
+      const out = new Float64Array(C);
+      if (!ruleDistribution(strategy, e.prepared, out)) undecided++;
+      return out;
+    });
     const e = entry(strategy.name, 'rule', probs);
     if (undecided) e.undecided = undecided;
     entries.push(e);
+    subjects.push(ruleSubject(strategy));
   }
   for (const { name, artifact } of o.models ?? []) {
     const model = named(name, artifact, profile);
     entries.push(entry(name, 'model', used.map((e) => predictDists(model, e.prepared.modalities, e.prepared.dists, new Float64Array(C)))));
+    subjects.push(modelSubject(name, model));
   }
   let done = 0;
   for (const kind of o.cv ? MODEL_KINDS : []) {
@@ -85,22 +107,16 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   });
   const candidates = entries.filter((e) => e.kind !== 'modality');
   const best = candidates.reduce((a, b) => (b.metrics.logLoss < a.metrics.logLoss ? b : a), candidates[0]!);
-  const out: Evaluation = { profile: profile.name, classes: data.classes, rows: data.examples.length, best: best.name, entries };
-  if (o.uncalibrated && profile.calibration) out.calibration = modalityScores(o.uncalibrated, profile.calibration);
-  return out;
+  const ev: Evaluation = { profile: profile.name, classes: data.classes, rows: data.examples.length, best: best.name, entries };
+  if (o.uncalibrated && profile.calibration) ev.calibration = modalityScores(o.uncalibrated, profile.calibration);
+  if (o.analysis) {
+    ev.ablation = ablation(data, profile, subjects);
+    ev.diversity = diversity(data);
+    ev.bootstrap = { resamples: o.analysis.resamples ?? 1000, seed: o.analysis.seed ?? 0 };
+  }
+  return ev;
 }
 
-/** The rule's distribution for an example, or undefined where the rule refuses it (total conflict). */
-function combine(strategy: Strategy, e: Example, C: number): Float64Array | undefined {
-  const out = new Float64Array(C);
-  try {
-    strategy.combine(forStrategy(strategy, { ...e.prepared }), out);
-  } catch (err) {
-    if (err instanceof FusionError) return undefined;
-    throw err;
-  }
-  return out;
-}
 
 /**
  * Out-of-fold predictions of one learned kind: trained on K−1 stratified folds and applied to
