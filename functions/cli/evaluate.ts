@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { type Evaluation, evaluate, parseDataset } from '../fusion/learned/index.js';
 import { renderReport } from '../report/index.js';
 import { EXIT, type Io, fail, numberOption, parseJson, readText, parseCommand } from './io.js';
+import { dataMismatch } from './data-summary.js';
 import { loadProfileArg } from './profile-arg.js';
 import { progressBar } from './train.js';
 
@@ -58,7 +59,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const cv = numberOption(args.cv, 'cv', (n) => Number.isInteger(n) && n >= 2 && n <= 20, 'a whole number of folds from 2 to 20');
     const seed = numberOption(args.seed, 'seed', (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0') ?? 0;
     const { profile } = await loadProfileArg(args.profile, io);
-    const data = parseDataset(await readText(args.data, io), profile);
+    const text = await readText(args.data, io);
+    const mismatch = dataMismatch(text, profile);
+    if (mismatch) io.stderr.write(`fusion evaluate: ${mismatch}\n`);
+    const data = parseDataset(text, profile);
     const models = [];
     for (const file of args.model ?? []) models.push({ name: basename(file).replace(/\.json$/, ''), artifact: parseJson(await readText(file, io), `model ${file}`) });
     const ev = evaluate(data, profile, { models, ...(cv ? { cv } : {}), train: { seed }, onProgress: bar.update });

@@ -10,8 +10,8 @@ profile naming a model is checked against it). VERSION pins a versionId, or in a
 bucket the current ETag.
 
 Options:
-  -b, --bucket B   the S3 bucket (default: FUSION_BUCKET); without either, the local directory
-                   store (FUSION_STORE_DIR, default examples/profiles)
+  -b, --bucket B   the S3 bucket (default: FUSION_BUCKET); without either, the local store
+                   (FUSION_STORE_DIR, default .fusion/store/ then examples/profiles/)
       --compact    print JSON on one line
   -h, --help       show this help
 

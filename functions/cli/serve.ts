@@ -5,8 +5,9 @@ export const help = `Usage: fusion serve [--port N] [--host ADDR]
 
 Serves the HTTP API on this machine with the same handlers the Lambda functions run:
 POST /v1/fuse/<strategy>, GET /v1/strategies, GET /v1/health, GET /v1/openapi.json.
-Profiles come from FUSION_STORE_DIR (default examples/profiles/), or from S3 when
-FUSION_BUCKET is set. Ctrl-C or SIGTERM stops it.
+Profiles come from FUSION_STORE_DIR (default: .fusion/store/, where "fusion publish" writes,
+then the shipped examples/profiles/), or from S3 when FUSION_BUCKET is set. Ctrl-C or SIGTERM
+(to npm or to node) stops it.
 
 Options:
   -p, --port N      port (default: $PORT or 3000; 0 picks a free one)
