@@ -67,7 +67,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 /** The model a profile names must already be in the store and agree with the profile. */
-async function checkModelInStore(store: Store, profile: Profile, file: string): Promise<void> {
+export async function checkModelInStore(store: Store, profile: Profile, file: string): Promise<void> {
   const ref = profile.model!;
   let stored: unknown;
   try {
