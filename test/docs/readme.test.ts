@@ -98,7 +98,7 @@ describe('README.md, command by command', () => {
         out = await run('bash', ['-c', pasted], { cwd: copy, env: userEnv(), timeout: 60_000, maxBuffer: 16 << 20 });
       } catch (e) {
         const err = e as Error & { code?: number; stdout?: string; stderr?: string };
-        throw new Error(`README command failed (exit ${err.code}):\n${command}\n--- stdout\n${err.stdout}\n--- stderr\n${err.stderr}`);
+        throw new Error(`README command failed (exit ${err.code}):\n${command}\n--- stdout\n${err.stdout}\n--- stderr\n${err.stderr}`, { cause: e });
       }
       if (command.startsWith('curl')) {
         const body = JSON.parse(out.stdout) as { type?: string; status?: number };
