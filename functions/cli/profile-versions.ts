@@ -5,7 +5,7 @@
  * first, written with `If-Match` on the current version so a concurrent change is not lost.
  */
 import { GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { InvalidRequestError, NotFoundError, UnavailableError } from '../fusion/index.js';
+import { NotFoundError, UnavailableError } from '../fusion/index.js';
 import { putIfMatch } from '../events/conditional-put.js';
 import { WRITE_NOTE, WRITTEN_BY, provenance } from '../events/provenance.js';
 import { type Store, checkProfile, decodeJson, s3Client } from '../store/index.js';
@@ -133,8 +133,7 @@ export async function rollbackProfile(t: S3Target, store: Store, name: string, t
     throw new NotFoundError(`${url(t, key)} has no version ${to}; "fusion profiles history ${name}" lists its versions.`);
   const target = await getVersion(t, name, to);
   const where = `${url(t, key)} version ${to}`;
-  const profile = checkProfile(decodeJson(target.text, where), where);
-  if (profile.name !== name) throw new InvalidRequestError([{ path: 'name', message: `${where} is profile "${profile.name}", not "${name}"` }]);
+  const profile = checkProfile(decodeJson(target.text, where), where, key);
   if (profile.model) await checkModelInStore(store, profile, where);
   if (target.etag === current.etag) return { key, restored: to, previous: current.versionId, changed: false };
   const written = await send(`Cannot write ${url(t, key)}`, () =>
