@@ -44,7 +44,8 @@ beforeAll(async () => {
   await git('add', '-A');
   await git('commit', '-qm', 'the repository as the README test found it');
 
-  server = spawn('npm', ['start'], { cwd: copy, env: { ...userEnv(), PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, as in a terminal, so that Ctrl-C can be sent the way a terminal does.
+  server = spawn('npm', ['start'], { cwd: copy, env: { ...userEnv(), PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start printed no URL in 45 s:\n${serverOutput}`)), 45_000);
     const onData = (chunk: Buffer) => {
@@ -60,27 +61,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The server's own stop is checked below; this only cleans up after a failure.
-  const node = await serverPid().catch(() => undefined);
-  if (node) process.kill(node, 'SIGKILL');
-  if (server && server.exitCode === null) server.kill('SIGKILL');
+  if (server?.pid && server.exitCode === null && server.signalCode === null) process.kill(-server.pid, 'SIGKILL');
   if (copy) await rm(copy, { recursive: true, force: true });
 });
 
-/** The node process `npm start` started (npm's grandchild, through sh), found by its parent chain. */
-async function serverPid(): Promise<number | undefined> {
-  const { stdout } = await run('ps', ['-eo', 'pid=,ppid=,args=']);
-  const rows = stdout.trim().split('\n').map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!.slice(1) as [string, string, string]);
-  const children = (pid: number) => rows.filter(([, ppid]) => Number(ppid) === pid);
-  const queue = [server!.pid!];
-  while (queue.length) {
-    const pid = queue.shift()!;
-    for (const [child, , args] of children(pid)) {
-      if (/^\S*node\s.*fusion\.js serve/.test(args)) return Number(child);
-      queue.push(Number(child));
-    }
+const isRunning = (pid: number) => {
+  try {
+    return process.kill(pid, 0);
+  } catch {
+    return false;
   }
-  return undefined;
-}
+};
 
 describe('README.md, command by command', () => {
   it('should name the commands it runs (the extraction found them all)', async () => {
@@ -112,21 +103,16 @@ describe('README.md, command by command', () => {
     expect(stdout).toBe('');
   });
 
-  it('should stop npm start with SIGTERM to npm, freeing the port, as the README says', async () => {
-    const node = await serverPid();
-    expect(node).toBeDefined();
-    server!.kill('SIGTERM');
+  it('should print the pid to kill, and stop on Ctrl-C, freeing the port, as the README says', async () => {
+    const pid = Number(/\(pid (\d+);/.exec(serverOutput)?.[1]);
+    const { stdout } = await run('ps', ['-o', 'args=', '-p', String(pid)]);
+    expect(stdout).toMatch(/node .*fusion\.js serve/);
+    process.kill(-server!.pid!, 'SIGINT'); // Ctrl-C: SIGINT to the foreground process group
     const deadline = Date.now() + 10_000;
-    let alive = true;
-    while (alive && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      try {
-        process.kill(node!, 0);
-      } catch {
-        alive = false;
-      }
-    }
-    expect(alive, `node ${node} still runs after SIGTERM to npm`).toBe(false);
+    const npmRunning = () => server!.exitCode === null && server!.signalCode === null;
+    while ((isRunning(pid) || npmRunning()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(isRunning(pid), `the server (pid ${pid}) still runs after Ctrl-C`).toBe(false);
+    expect(npmRunning(), 'npm start still runs after Ctrl-C').toBe(false);
     await expect(fetch(`${url}/v1/health`)).rejects.toThrow();
   }, 20_000);
 });
