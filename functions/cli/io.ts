@@ -78,7 +78,7 @@ export class JsonError extends FusionError {
   }
 }
 
-/** At most this many field errors are printed; the rest are counted in `moreErrors`. */
+/** At most this many field errors are printed on a terminal's worth of stderr; the rest are counted in `errorsTruncated`. */
 export const MAX_PRINTED_ERRORS = 10;
 
 /**
@@ -90,9 +90,9 @@ export function fail(err: unknown, io: Io): number {
     io.stderr.write(`fusion: ${err.message}\n`);
     return EXIT.usage;
   }
-  const p: Problem & { moreErrors?: number } = err instanceof FusionError ? toProblem(err) : problem('internal', err instanceof Error ? err.message : String(err));
+  const p: Problem = err instanceof FusionError ? toProblem(err) : problem('internal', err instanceof Error ? err.message : String(err));
   if (p.errors && p.errors.length > MAX_PRINTED_ERRORS) {
-    p.moreErrors = p.errors.length - MAX_PRINTED_ERRORS;
+    p.errorsTruncated = (p.errorsTruncated ?? 0) + p.errors.length - MAX_PRINTED_ERRORS;
     p.errors = p.errors.slice(0, MAX_PRINTED_ERRORS);
   }
   io.stderr.write(`${JSON.stringify(p, null, 2)}\n`);

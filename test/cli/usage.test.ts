@@ -87,7 +87,7 @@ describe('train with data made for another profile', () => {
     );
     const problem = JSON.parse(rest.join('\n'));
     expect(problem.errors).toHaveLength(MAX_PRINTED_ERRORS);
-    expect(problem.moreErrors).toBeGreaterThan(0);
+    expect(problem.errorsTruncated).toBeGreaterThan(0);
   });
 
   it('should print no summary when the data fits the profile', async () => {
