@@ -145,7 +145,7 @@ function parseError(e: Error & { code?: string }, names: string[]): string {
     return `Unknown option ${unknown}${near ? `; did you mean --${near}?` : `. Options: ${names.map((n) => `--${n}`).join(', ')}.`}`;
   }
   // parseArgs' other messages carry advice for scripts ("To specify a positional argument ..."): keep the first sentence.
-  return e.message.split('. ')[0]!.replace(/\.?$/, '.');
+  return e.message.split(/\.\s/)[0]!.replace(/\.?$/, '.');
 }
 
 const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const;

@@ -110,7 +110,7 @@ export async function startVersioning(s3: S3Fixture): Promise<VersionedS3> {
     // What s3rver stored (it decodes aws-chunked bodies and keeps the metadata): the new version.
     const got = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
     const version: ObjectVersion = {
-      versionId: randomBytes(16).toString('base64url'),
+      versionId: randomBytes(24).toString('base64url').replace(/[-_]/g, '.').slice(0, 32), // S3's alphabet: letters, digits, '.'
       etag: got.ETag ?? '',
       body: Buffer.from(await got.Body!.transformToByteArray()),
       contentType: got.ContentType ?? 'application/octet-stream',
