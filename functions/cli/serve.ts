@@ -4,7 +4,8 @@ import { EXIT, type Io, usage, parseCommand } from './io.js';
 export const help = `Usage: fusion serve [--port N] [--host ADDR]
 
 Serves the HTTP API on this machine with the same handlers the Lambda functions run:
-POST /v1/fuse/<strategy>, GET /v1/strategies, GET /v1/health, GET /v1/openapi.json.
+POST /v1/fuse/<strategy>, GET /v1/strategies, GET /v1/health, GET /v1/openapi.json,
+and the playground page at GET /.
 Profiles come from FUSION_STORE_DIR (default: .fusion/store/, where "fusion publish" writes,
 then the shipped examples/profiles/), or from S3 when FUSION_BUCKET is set. Ctrl-C or SIGTERM
 (kill with the pid it prints) stops it.
@@ -56,7 +57,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const hasSentiment = await store.listProfiles().then((names) => names.includes('sentiment'), () => false);
   io.stdout.write(
     `Late fusion API on ${server.url} (pid ${process.pid}; profiles: ${store.location})\n\nTry:\n  ${curlExample(server.url, hasSentiment ? PROFILE_EXAMPLE : INLINE)}\n\n` +
-      `Routes: POST ${server.url}/v1/fuse/<strategy>, GET /v1/strategies, /v1/health, /v1/openapi.json. Ctrl-C stops it, or kill ${process.pid}.\n`,
+      `Routes: POST ${server.url}/v1/fuse/<strategy>, GET /v1/strategies, /v1/health, /v1/openapi.json. Ctrl-C stops it, or kill ${process.pid}.\n` +
+      `Playground: ${server.url}/\n`,
   );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
