@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { InvalidRequestError } from '../fusion/index.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../fusion/calibration/schema.js';
 import { type CalibrationReport, type Metrics, TRAIN_KINDS, type TrainKind, train } from '../fusion/learned/index.js';
+import { dataMismatch } from './data-summary.js';
 import { loadProfileArg } from './profile-arg.js';
 import { EXIT, type Io, fail, numberOption, readText, usage, parseCommand } from './io.js';
 
@@ -112,6 +113,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     };
     const { profile } = await loadProfileArg(args.profile, io);
     const text = await readText(args.data, io);
+    const mismatch = dataMismatch(text, profile);
+    if (mismatch) io.stderr.write(`fusion train: ${mismatch}\n`);
     const started = Date.now();
     const result = train(text, profile, options);
     bar.stop();
