@@ -1,6 +1,6 @@
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { EventEmitter, once } from 'node:events';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { STRATEGY_NAMES, getStrategy } from '../fusion/index.js';
 import { type ProfileLoader, runBatch } from '../events/batch-core.js';
@@ -67,7 +67,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const maxLine = maxLineBytes(io.env);
     const { loadProfile, defaultProfile } = await profiles(args.profile, io);
     const size = args.input === '-' ? 0 : await inputSize(args.input!);
-    const counted = countBytes(args.input === '-' ? io.stdin : createReadStream(args.input!, { highWaterMark: READ_CHUNK_BYTES }));
+    const counted = countBytes(args.input === '-' ? io.stdin : fileChunks(args.input!));
     const output: Sink & { end?(): Promise<void> } = args.output === '-' ? ioSink(io.stdout) : await openOutput(args.output!);
     const errors = args.errors ? await openOutput(args.errors) : undefined;
     const bar = io.stderr.isTTY && size > 0 ? progressBar(size, io.stderr) : undefined;
@@ -114,6 +114,31 @@ async function profiles(ref: string | undefined, io: Io): Promise<{ loadProfile:
   const local = await readProfileFile(ref, io);
   const own = local.profile.name;
   return { loadProfile: async (name) => (name === own ? local : fromStore(name)), defaultProfile: own };
+}
+
+/**
+ * A file's bytes in chunks read into one reused buffer: the reader consumes each chunk before it
+ * asks for the next (`readLines` copies what it keeps), so reading a file makes no garbage, and
+ * memory stays flat even while a long line is skipped (a stream's fresh chunk per read is
+ * external memory the GC collects late: about 60 MB more peak RSS over a 200 MB line).
+ */
+async function* fileChunks(file: string): AsyncGenerator<Buffer> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (e) {
+    throw fileError(file, 'read', e);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 async function inputSize(file: string): Promise<number> {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseLine, readLines } from '../../functions/events/lines.js';
 
-async function linesOf(chunks: (Uint8Array | string)[]): Promise<{ lines: string[]; groups: number }> {
+async function linesOf(chunks: (Uint8Array | string)[]): Promise<{ lines: unknown[]; groups: number }> {
   const lines: unknown[] = [];
   let groups = 0;
   for await (const group of readLines(Readable.from(chunks, { objectMode: true }))) {
