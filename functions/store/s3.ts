@@ -22,9 +22,11 @@ export interface S3StoreOptions {
   pinnedMax?: number;
   /**
    * How long a profile found missing is answered 404 without asking S3 again (default: the
-   * TTL, at most 5 s; 0 turns it off). At most 1,000 missing names are remembered.
+   * TTL, at most 5 s; 0 turns it off).
    */
   missingTtlMs?: number;
+  /** Missing names remembered at most (default 1,000), the oldest forgotten first. */
+  missingMax?: number;
   now?: Clock;
   events?: StoreEvents;
 }
@@ -77,6 +79,7 @@ export class S3Store implements Store {
   /** Profile keys S3 answered "no such key" for, with the clock time: the negative cache. */
   private readonly missing = new Map<string, number>();
   private readonly missingTtlMs: number;
+  private readonly missingMax: number;
   private readonly now: Clock;
 
   constructor(options: S3StoreOptions) {
@@ -88,6 +91,7 @@ export class S3Store implements Store {
     this.location = `s3://${this.bucket}/${this.prefix}`;
     const ttlMs = options.ttlMs ?? STORE_DEFAULTS.cacheTtlSeconds * 1000;
     this.missingTtlMs = options.missingTtlMs ?? Math.min(ttlMs, STORE_DEFAULTS.missingTtlSeconds * 1000);
+    this.missingMax = options.missingMax ?? STORE_DEFAULTS.missingMax;
     this.now = options.now ?? (() => performance.now());
     const cacheOptions = {
       ttlMs,
@@ -311,6 +315,6 @@ export class S3Store implements Store {
     if (this.missingTtlMs <= 0) return;
     this.missing.delete(key);
     this.missing.set(key, this.now());
-    if (this.missing.size > STORE_DEFAULTS.missingMax) this.missing.delete(this.missing.keys().next().value!);
+    if (this.missing.size > this.missingMax) this.missing.delete(this.missing.keys().next().value!);
   }
 }

@@ -22,7 +22,7 @@ export function modelKeyProblem(key: string): string | undefined {
   if (!key.startsWith(MODELS_PREFIX) || key.length === MODELS_PREFIX.length)
     return `${shown} is not under ${MODELS_PREFIX}; name the model relative to the store, for example "models/<profile>.json"`;
   const segments = key.split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..') || /[\\\u0000-\u001f]/.test(key))
+  if (segments.some((s) => s === '' || s === '.' || s === '..') || key.includes('\\') || [...key].some((c) => c < ' '))
     return `${shown} has an empty, "." or ".." segment or a backslash; use a plain relative key such as "models/<profile>.json"`;
   return undefined;
 }
