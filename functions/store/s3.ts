@@ -282,6 +282,9 @@ export class S3Store implements Store {
         if (status === 304) return this.stats.notModified++, NOT_MODIFIED;
         if (name === 'NoSuchKey' || (status === 404 && name !== 'NoSuchVersion' && versionId === undefined))
           throw new MissingObjectError(`${this.url(key)} does not exist.`);
+        // S3 answers a missing key 403 to a role that may not list its prefix: missing, as far as we can tell.
+        if (status === 403 && name === 'AccessDenied' && versionId === undefined)
+          throw new MissingObjectError(`${this.url(key)} does not exist or cannot be read (S3 answered 403 AccessDenied).`);
         if (versionId !== undefined && (status === 404 || (status === 400 && name === 'InvalidArgument')))
           throw new NotFoundError(`${this.url(key)} has no version ${versionId}.`);
         this.stats.failures++;

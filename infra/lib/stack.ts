@@ -4,7 +4,6 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
-import { REMOTE_INPUT_PREFIX } from '../../functions/cli/batch-remote.js';
 import { DEFAULT_ENTRY, ENTRIES, ROUTES, entryFile } from '../../functions/http/routes.js';
 import { acknowledge, grantPrefixes } from './access.js';
 import { FusionAlarms } from './alarms.js';
@@ -21,6 +20,13 @@ const EVENT_ENTRIES = {
   sqs: 'functions/events/sqs.ts',
   retrain: 'functions/events/retrain.ts',
 } as const;
+
+/** `fusion:reservedConcurrency` may only name functions of the stack. */
+function checkReservedConcurrency(config: FusionConfig, functions: Map<string, FusionFunction>): void {
+  const unknown = Object.keys(config.reservedConcurrency).filter((id) => !functions.has(id));
+  if (unknown.length)
+    throw new Error(`Invalid CDK context:\n  fusion:reservedConcurrency: no function ${unknown.join(', ')}; use one of ${[...functions.keys()].join(', ')}\nSet it in cdk.json "context" or with -c key=value.`);
+}
 
 /** Construct id of the function serving a routing entry (`average` → `AverageFunction`). */
 export function functionId(entry: string): string {
@@ -66,7 +72,7 @@ export class FusionStack extends Stack {
         ...(meta ? SIZES.meta : SIZES.api),
         environment: http,
       });
-      if (!meta) grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: true });
+      if (!meta) grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: [PREFIX.profiles, PREFIX.models] });
       byEntry.set(entry, fn);
     }
     const api = new FusionApi(this, 'Api', { config, functions: byEntry });
@@ -81,10 +87,10 @@ export class FusionStack extends Stack {
       onFailure,
     });
     grantPrefixes(s3Batch, s3Batch.role, bucket, {
-      read: [PREFIX.profiles, PREFIX.models, REMOTE_INPUT_PREFIX, PREFIX.batchOut],
+      read: [PREFIX.profiles, PREFIX.models, PREFIX.batchIn, PREFIX.batchOut],
       write: [PREFIX.batchOut],
       remove: [PREFIX.batchOut],
-      list: true,
+      list: [PREFIX.profiles, PREFIX.models, PREFIX.batchOut],
     });
     bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(s3Batch), { prefix: PREFIX.batchIn, suffix: '.jsonl' });
 
@@ -94,7 +100,7 @@ export class FusionStack extends Stack {
       ...SIZES.queue,
       environment: { ...store, FUSION_RESULTS_QUEUE_URL: queues.results.queueUrl, FUSION_LOG_PAYLOADS: `${config.logPayloads}` },
     });
-    grantPrefixes(sqs, sqs.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: true });
+    grantPrefixes(sqs, sqs.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: [PREFIX.profiles, PREFIX.models] });
     queues.results.grantSendMessages(sqs);
     sqs.addEventSource(new SqsEventSource(queues.requests, { batchSize: 10, reportBatchItemFailures: true }));
     acknowledge(sqs, {
@@ -110,13 +116,15 @@ export class FusionStack extends Stack {
       onFailure,
     });
     grantPrefixes(retrain, retrain.role, bucket, {
-      read: [PREFIX.training, PREFIX.models, PREFIX.profiles],
+      read: [PREFIX.training, PREFIX.validation, PREFIX.models, PREFIX.profiles],
       write: [PREFIX.models, PREFIX.reports, PREFIX.profiles],
-      list: true,
+      list: [PREFIX.training, PREFIX.validation, PREFIX.models, PREFIX.profiles],
     });
     bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(retrain), { prefix: PREFIX.training, suffix: '.jsonl' });
 
     const large = new LargeBatch(this, 'LargeBatch', { config, bucket, fuse: s3Batch, failedEvents: queues.failedEvents });
+
+    checkReservedConcurrency(config, this.functions);
 
     new FusionAlarms(this, 'Alarms', {
       config,

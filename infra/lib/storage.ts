@@ -13,6 +13,8 @@ export const PREFIX = {
   batchInLarge: 'batch/in-large/',
   batchOut: 'batch/out/',
   training: 'training/',
+  /** The operator's holdouts: retraining reads them and can never write them. */
+  validation: 'validation/',
   reports: 'reports/',
 } as const;
 
