@@ -28,6 +28,7 @@ const reservedConcurrency = zm.pipe(
       zm.transform((v: unknown) => (typeof v === 'string' && v !== '' ? Number(v) : v)),
       zm.int('reserved concurrency must be a whole number from 0 to 1000').check(zm.gte(0, 'reserved concurrency must be >= 0'), zm.lte(1000, 'reserved concurrency must be <= 1000')),
     ),
+    { error: (issue) => (issue.code === 'invalid_key' ? 'keys are function construct ids such as AverageFunction or S3BatchFunction' : undefined) },
   ),
 );
 const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());

@@ -21,11 +21,12 @@ const EVENT_ENTRIES = {
   retrain: 'functions/events/retrain.ts',
 } as const;
 
-/** `fusion:reservedConcurrency` may only name functions of the stack. */
-function checkReservedConcurrency(config: FusionConfig, functions: Map<string, FusionFunction>): void {
-  const unknown = Object.keys(config.reservedConcurrency).filter((id) => !functions.has(id));
+/** `fusion:reservedConcurrency` may only name functions of the stack (checked before building any). */
+function checkReservedConcurrency(config: FusionConfig): void {
+  const ids = [...ENTRIES.map(functionId), 'S3BatchFunction', 'SqsFunction', 'RetrainFunction'];
+  const unknown = Object.keys(config.reservedConcurrency).filter((id) => !ids.includes(id));
   if (unknown.length)
-    throw new Error(`Invalid CDK context:\n  fusion:reservedConcurrency: no function ${unknown.join(', ')}; use one of ${[...functions.keys()].join(', ')}\nSet it in cdk.json "context" or with -c key=value.`);
+    throw new Error(`Invalid CDK context:\n  fusion:reservedConcurrency: no function ${unknown.join(', ')}; use one of ${ids.join(', ')}\nSet it in cdk.json "context" or with -c key=value.`);
 }
 
 /** Construct id of the function serving a routing entry (`average` → `AverageFunction`). */
@@ -47,6 +48,7 @@ export class FusionStack extends Stack {
     super(scope, id, { description: 'Late (decision-level) fusion service: API, batch, queue and retraining', ...props });
     this.node.setContext('@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2', true);
     const config = (this.config = readConfig(this.node));
+    checkReservedConcurrency(config);
     const { bucket } = new DataStorage(this, 'Storage', config);
     const queues = new FusionQueues(this, 'Queues', { config, consumerTimeout: SIZES.queue.timeout });
     const store = { FUSION_BUCKET: bucket.bucketName, FUSION_CACHE_TTL_SECONDS: `${config.cacheTtlSeconds}`, FUSION_S3_TIMEOUT_MS: `${config.s3TimeoutMs}` };
@@ -123,8 +125,6 @@ export class FusionStack extends Stack {
     bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(retrain), { prefix: PREFIX.training, suffix: '.jsonl' });
 
     const large = new LargeBatch(this, 'LargeBatch', { config, bucket, fuse: s3Batch, failedEvents: queues.failedEvents });
-
-    checkReservedConcurrency(config, this.functions);
 
     new FusionAlarms(this, 'Alarms', {
       config,

@@ -4,7 +4,9 @@
  * batch/internal/); retraining can read the operator's holdout but never write it; reserved
  * concurrency per function from fusion:reservedConcurrency.
  */
+import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../infra/lib/config.js';
 import { STRATEGY_NAMES } from '../../functions/fusion/registry.js';
 import { functionId } from '../../infra/lib/stack.js';
 import { type CfnTemplate, functionLogicalId, resources, synth } from '../infra/synth.js';
@@ -71,16 +73,18 @@ describe('reserved concurrency', () => {
     for (const [, p] of resources(s.json, 'AWS::Lambda::Function')) expect(p.ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('should reserve what fusion:reservedConcurrency says, per function, from JSON or "Id=n,Id=n"', () => {
-    for (const value of [{ AverageFunction: 20, S3BatchFunction: 2 }, 'AverageFunction=20, S3BatchFunction=2']) {
-      const t = synth({ 'fusion:reservedConcurrency': value });
-      const byId = (fid: string) => t.json.Resources[functionLogicalId(t, fid)]!.Properties!.ReservedConcurrentExecutions;
-      expect([byId('AverageFunction'), byId('S3BatchFunction'), byId('SqsFunction')]).toEqual([20, 2, undefined]);
-    }
+  it('should reserve what fusion:reservedConcurrency says, per function', () => {
+    const t = synth({ 'fusion:reservedConcurrency': 'AverageFunction=20, S3BatchFunction=2' });
+    const byId = (fid: string) => t.json.Resources[functionLogicalId(t, fid)]!.Properties!.ReservedConcurrentExecutions;
+    expect([byId('AverageFunction'), byId('S3BatchFunction'), byId('SqsFunction')]).toEqual([20, 2, undefined]);
   });
 
-  it('should fail synthesis naming an unknown function or a bad number', () => {
+  it('should read it as JSON or "Id=n,Id=n", and refuse a bad number or an unknown function, naming them', () => {
+    const read = (value: unknown) => readConfig(new App({ context: { 'fusion:reservedConcurrency': value } }).node).reservedConcurrency;
+    expect(read({ AverageFunction: 20, S3BatchFunction: 2 })).toEqual({ AverageFunction: 20, S3BatchFunction: 2 });
+    expect(read('AverageFunction=20,S3BatchFunction=2')).toEqual({ AverageFunction: 20, S3BatchFunction: 2 });
+    expect(() => read('AverageFunction=-1')).toThrow(/fusion:reservedConcurrency\.AverageFunction: reserved concurrency must be >= 0/);
+    expect(() => read({ average: 1 })).toThrow(/keys are function construct ids/);
     expect(() => synth({ 'fusion:reservedConcurrency': { AvergeFunction: 5 } })).toThrow(/fusion:reservedConcurrency: no function AvergeFunction; use one of .*AverageFunction/);
-    expect(() => synth({ 'fusion:reservedConcurrency': 'AverageFunction=-1' })).toThrow(/fusion:reservedConcurrency\.AverageFunction: reserved concurrency must be >= 0/);
   });
 });
