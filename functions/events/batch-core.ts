@@ -91,7 +91,12 @@ function lineFuser(options: BatchOptions): LineFuser {
     const id = idOf(input);
     if (!('combine' in strategy)) return { line, id, error: strategy };
     if (options.defaultProfile && isObject(input) && input.profile === undefined) input.profile = options.defaultProfile;
-    const refs = isObject(input) && (input.profile !== undefined || 'items' in input) ? referencedProfiles(input) : NONE;
+    let refs = NONE;
+    try {
+      if (isObject(input) && (input.profile !== undefined || 'items' in input)) refs = referencedProfiles(input);
+    } catch (e) {
+      return { line, id, error: toProblem(e) };
+    }
     for (const ref of refs) if (!cache.has(ref)) return loadThenFinish(strategy, input, line, id, refs);
     return finish(strategy, input, line, id, refs);
   };
@@ -101,8 +106,8 @@ function lineFuser(options: BatchOptions): LineFuser {
  * Fuses a JSONL stream, one request per line, in input order: `{"id", "line", "result"}` per
  * fused line and `{"line", "id", "error": <problem>}` per bad line (line numbers count every
  * physical line from 1; blank lines are skipped; a `LineFault` from `readLines`, a line too long
- * or not UTF-8, is a `line-too-long` or `invalid-utf8` record). One bad line never stops the run. Profiles a
- * line names are loaded once per run. Only a store that cannot be reached (`UnavailableError`)
+ * or not UTF-8, is a `line-too-long` or `invalid-utf8` record). One bad line never stops the
+ * run. Profiles a line names are loaded once per run. Only a store that cannot be reached (`UnavailableError`)
  * stops the run, since retrying later can succeed; the caller then discards partial output.
  */
 export async function runBatch(

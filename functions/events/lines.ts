@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
-import { FusionError } from '../fusion/index.js';
+import { positiveInt } from '../limits.js';
 
 /**
  * Read size for batch files. Small reads keep little alive between garbage collections (in our
@@ -13,16 +13,11 @@ export const READ_CHUNK_BYTES = 16 * 1024;
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
 /**
- * `FUSION_MAX_LINE_BYTES` from `env` (default 1 MiB): a positive whole number of bytes, else a
+ * `FUSION_MAX_LINE_BYTES` from `env` (default 1 MiB): a whole number of bytes >= 1, else a
  * configuration error naming the setting.
  */
 export function maxLineBytes(env: NodeJS.ProcessEnv): number {
-  const raw = env.FUSION_MAX_LINE_BYTES;
-  if (raw === undefined || raw === '') return DEFAULT_MAX_LINE_BYTES;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new FusionError('invalid-configuration', `FUSION_MAX_LINE_BYTES must be a whole number of bytes >= 1 (got "${raw.slice(0, 40)}"); unset it for the default ${DEFAULT_MAX_LINE_BYTES}.`);
-  return n;
+  return positiveInt(env, 'FUSION_MAX_LINE_BYTES', DEFAULT_MAX_LINE_BYTES);
 }
 
 /**
