@@ -6,7 +6,9 @@ export const help = `Usage: fusion serve [--port N] [--host ADDR]
 Serves the HTTP API on this machine with the same handlers the Lambda functions run:
 POST /v1/fuse/<strategy>, GET /v1/strategies, GET /v1/health, GET /v1/openapi.json.
 Profiles come from FUSION_STORE_DIR (default examples/profiles/), or from S3 when
-FUSION_BUCKET is set. Ctrl-C or SIGTERM stops it.
+FUSION_BUCKET is set. Ctrl-C or SIGTERM stops it (also when sent to npm start itself).
+Each connection must send its headers within 10 s and its request within 30 s; idle
+keep-alive connections close after 5 s; at most 1,000 connections are open at once.
 
 Options:
   -p, --port N      port (default: $PORT or 3000; 0 picks a free one)
