@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { type Evaluation, evaluate, parseDataset } from '../fusion/learned/index.js';
 import { type ReportModel, renderReport } from '../report/index.js';
 import { EXIT, type Io, fail, numberOption, parseJson, readText, parseCommand } from './io.js';
+import { dataMismatch } from './data-summary.js';
 import { loadProfileArg } from './profile-arg.js';
 import { progressBar } from './train.js';
 
@@ -63,6 +64,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const seed = numberOption(args.seed, 'seed', (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0') ?? 0;
     const { profile } = await loadProfileArg(args.profile, io);
     const text = await readText(args.data, io);
+    const mismatch = dataMismatch(text, profile);
+    if (mismatch) io.stderr.write(`fusion evaluate: ${mismatch}\n`);
     const data = parseDataset(text, profile);
     const models = [];
     for (const file of args.model ?? []) models.push({ name: basename(file).replace(/\.json$/, ''), artifact: parseJson(await readText(file, io), `model ${file}`) });
