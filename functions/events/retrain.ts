@@ -12,6 +12,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { FusionError, type Profile, toProblem } from '../fusion/index.js';
 import { type Dataset, type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/learned/index.js';
+import { PREFIX } from '../layout.js';
 import { logger, metrics } from '../observability.js';
 import { renderReport } from '../report/index.js';
 import { checkModel, checkModelFits, checkProfile, decodeJson, s3Client } from '../store/index.js';
@@ -70,7 +71,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
     const config = trainingSection(profile);
     if (!config) throw new FusionError('invalid-request', `profile "${name}" has no "training" section; add one such as {"model": "logistic", "C": 1.0, "promotionMargin": 0.01}`);
     prepared = { config, dataset: parseDataset(data.text, profile) };
-    holdout = await getHoldout(bucket, `${prefix}validation/${name}/`, profile);
+    holdout = await getHoldout(bucket, `${prefix}${PREFIX.validation}${name}/`, profile);
   } catch (e) {
     if (!(e instanceof FusionError)) throw e;
     return reject(at, key, source, createdAt, e);

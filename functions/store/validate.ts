@@ -5,12 +5,13 @@
  */
 import { type FieldError, InvalidRequestError, NotFoundError, Profile, fieldErrors } from '../fusion/index.js';
 import { ModelArtifact } from '../fusion/learned/artifact.js';
+import { PREFIX } from '../layout.js';
 
 /** A stored profile's name: what `profiles/<name>.json` may hold (the schema's `name` rule). */
 export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Where every model lives in a store: a profile's `model.key` must be under it. */
-export const MODELS_PREFIX = 'models/';
+export const MODELS_PREFIX = PREFIX.models;
 
 /**
  * Why `key` is not a model key a profile may name, or undefined when it is: relative, under
