@@ -16,9 +16,13 @@ import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
 import { loadProfiles } from '../store/index.js';
 import { httpConfig } from './config.js';
 import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds } from './middleware.js';
+import { preloadProfiles } from './preload.js';
 
-// Cold start: the store (and its client and cache) for the process environment.
+// Cold start: the store (and its cache) for the process environment. The AWS SDK is imported
+// when a request first names a profile, or here when FUSION_PRELOAD_PROFILES names some: Lambda
+// waits for this top-level await during init, so those are loaded before the first request.
 httpConfig(process.env);
+await preloadProfiles(process.env.FUSION_PRELOAD_PROFILES, () => httpConfig(process.env).store, logger);
 
 /** `FUSION_CORS_ORIGINS`: comma-separated allowed origins ("*" for any). Unset: no CORS headers. */
 const CORS_ORIGINS = (process.env.FUSION_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
