@@ -166,7 +166,8 @@ export class S3Store implements Store {
       ([c, sdk]) => ({ client: c, sdk }),
       (e: unknown) => {
         this.connecting = undefined;
-        throw new Error(`the AWS SDK could not be loaded: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        // The code only: the message names files of the deployment, and may reach a 503's detail.
+        throw new Error(`the AWS SDK could not be loaded (${(e as { code?: string }).code ?? (e as Error).name})`, { cause: e });
       },
     );
     return this.connecting;

@@ -65,6 +65,7 @@ export class FusionStack extends Stack {
         description: meta ? 'GET /v1/strategies, /v1/health, /v1/openapi.json and unknown routes' : `POST /v1/fuse/${entry}`,
         ...(meta ? SIZES.meta : SIZES.api),
         environment: http,
+        compileParsers: false,
       });
       if (!meta) grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: true });
       byEntry.set(entry, fn);
