@@ -39,7 +39,7 @@ export interface FusionFunctionProps {
 
 /**
  * A Lambda function with the project's defaults, set once: Node.js 24 on ARM64, an ESM bundle
- * built by the local esbuild (minified, with source maps), its own log group with retention,
+ * built by the local esbuild (minified, its source map beside it, used only with fusion:sourceMaps), its own log group with retention,
  * JSON logs, X-Ray tracing, the Powertools environment, and a role that starts with nothing but
  * writing to that log group (no AWS managed policy); callers grant data access prefix by prefix.
  */
@@ -83,7 +83,8 @@ export class FusionFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: config.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
-        NODE_OPTIONS: '--enable-source-maps',
+        // Off unless fusion:sourceMaps: it costs every cold start and every first 5xx (docs/deploy.md).
+        ...(config.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
       ...(props.onFailure ? { onFailure: props.onFailure, retryAttempts: 2 } : {}),

@@ -127,6 +127,14 @@ describe('bundle sizes', () => {
       expect(code, name).toMatch(/import\(\s*["']@aws-sdk\/client-s3["']\s*\)/);
     }
   });
+
+  it("leaves zod's parser compiler out of the HTTP strategy bundles only (fusion-function.ts compileParsers)", () => {
+    const compiler = 'a schema whose subtree contains a reference cycle';
+    const has = (id: string) => readFileSync(join(bundles.get(id)!, 'index.mjs'), 'utf8').includes(compiler);
+    for (const name of STRATEGY_NAMES) expect(has(functionId(name)), name).toBe(false);
+    expect(has('S3BatchFunction')).toBe(true);
+    expect(has('SqsFunction')).toBe(true);
+  });
 });
 
 /** Runs in a fresh process: imports a bundle, answers an inline request, then one naming a profile. */
