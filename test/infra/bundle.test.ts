@@ -106,7 +106,7 @@ describe('bundles at run time (Node 24, ESM)', () => {
  * size, so growth shows long before the goal is at risk. See bench/README.md for the breakdown.
  */
 const BUDGET: Record<string, number> = {
-  ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 135_000])),
+  ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 140_000])),
   MetaFunction: 170_000,
   S3BatchFunction: 170_000,
   SqsFunction: 170_000,
