@@ -209,7 +209,7 @@ function report(bundles: Map<string, Bundle>, tasks: Task[]): SectionResult {
     const goals = [bb === undefined ? '' : bb <= 2 * node ? 'b ok' : 'b over', c === undefined ? '' : c <= sdk + SDK_SLACK_MS ? 'c ok' : 'c over'].filter(Boolean).join(', ');
     rows.push({
       function: b.id.replace(/Function$/, ''),
-      'bundle KB': ms(b.bytes / 1024),
+      'bundle KB': ms(b.bytes / 1000),
       'a import ms': ms(a),
       'b inline ms': bb === undefined ? '' : ms(bb),
       'c profile ms': c === undefined ? '' : ms(c),

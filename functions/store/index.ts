@@ -10,7 +10,6 @@ export type { StoreEvents } from './telemetry.js';
 export type { S3StoreOptions, S3StoreStats } from './s3.js';
 export { DirectoryStore } from './local.js';
 export { S3Store } from './s3.js';
-export { loadS3Sdk } from './s3-sdk.js';
 export { checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
 
 /** Default directory of the embedded store: the repository's `examples/profiles/`. */
