@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Synth, flat, functionLogicalId, nodeFunctions, resources, synth } from './synth.js';
 
+/** One synthesis (seconds each) serves the tests of several keys. */
+const COMBINED = { 'fusion:preloadProfiles': '{"vote": "a,b"}', 'fusion:provisionedConcurrency': { average: 2 }, 'fusion:sourceMaps': 'true' };
+
 const env = (s: Synth, id: string) => (s.json.Resources[functionLogicalId(s, id)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 
 describe('fusion:preloadProfiles', () => {
@@ -17,7 +20,7 @@ describe('fusion:preloadProfiles', () => {
   });
 
   it('accepts the JSON text `-c` passes on the command line', () => {
-    expect(env(synth({ 'fusion:preloadProfiles': '{"vote": "a,b"}' }), 'VoteFunction').FUSION_PRELOAD_PROFILES).toBe('a,b');
+    expect(env(synth(COMBINED), 'VoteFunction').FUSION_PRELOAD_PROFILES).toBe('a,b');
   });
 
   it('refuses unknown functions and bad profile names, naming the key and the fix', () => {
@@ -35,7 +38,7 @@ describe('fusion:provisionedConcurrency', () => {
   });
 
   it("gives the named function an alias with that many provisioned environments, and points its route at the alias", () => {
-    const s = synth({ 'fusion:provisionedConcurrency': { average: 2 } });
+    const s = synth(COMBINED);
     const aliases = resources(s.json, 'AWS::Lambda::Alias');
     expect(aliases).toHaveLength(1);
     const [aliasId, alias] = aliases[0]!;
@@ -59,6 +62,6 @@ describe('fusion:sourceMaps', () => {
 
   it('leaves NODE_OPTIONS unset by default, and sets --enable-source-maps on every function when true', () => {
     expect(options({})).toEqual(new Set([undefined]));
-    expect(options({ 'fusion:sourceMaps': 'true' })).toEqual(new Set(['--enable-source-maps']));
+    expect(options(COMBINED)).toEqual(new Set(['--enable-source-maps']));
   });
 });
