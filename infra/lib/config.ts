@@ -54,8 +54,8 @@ const profileList = zm.pipe(
 ).check(
   zm.refine((v: string) => preloadList(v).rejected.length === 0 && preloadList(v).names.length > 0, {
     error: (issue) => {
-      const { names, rejected } = preloadList(issue.input as string);
-      return rejected.length ? rejected.map((r) => `"${r.entry}": ${r.reason}`).join('; ') : `no profile names in "${names.join(',')}"`;
+      const { rejected } = preloadList(issue.input as string);
+      return rejected.length ? rejected.map((r) => `"${r.entry}": ${r.reason}`).join('; ') : 'names no profile; name one or drop the entry';
     },
   }),
 );

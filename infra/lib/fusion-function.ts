@@ -25,7 +25,7 @@ export interface FusionFunctionProps {
   config: FusionConfig;
   environment?: Record<string, string>;
   /**
-   * Whether the core compiles its request parsers (`z.compile`, see functions/fusion/fuse.ts):
+   * Whether the core compiles its request parsers (`z.compile`, see functions/fusion/parse.ts):
    * faster parsing for 29 KB of bundle and a few ms of init. Default true; false for functions
    * that answer one request per invocation (the HTTP strategy functions).
    */
@@ -39,9 +39,10 @@ export interface FusionFunctionProps {
 
 /**
  * A Lambda function with the project's defaults, set once: Node.js 24 on ARM64, an ESM bundle
- * built by the local esbuild (minified, its source map beside it, used only with fusion:sourceMaps), its own log group with retention,
- * JSON logs, X-Ray tracing, the Powertools environment, and a role that starts with nothing but
- * writing to that log group (no AWS managed policy); callers grant data access prefix by prefix.
+ * built by the local esbuild (minified, its source map beside it for fusion:sourceMaps), its own
+ * log group with retention, JSON logs, X-Ray tracing, the Powertools environment, and a role
+ * that starts with nothing but writing to that log group (no AWS managed policy); callers grant
+ * data access prefix by prefix.
  */
 export class FusionFunction extends NodejsFunction {
   /** The function's role (never undefined: it is created here). */
