@@ -23,6 +23,7 @@ const SECTIONS: Record<string, () => Promise<{ run(): Promise<SectionResult> }>>
   store: () => import('./sections/store.js'),
   learned: () => import('./sections/learned.js'),
   amplification: () => import('./sections/amplification.js'),
+  coldstart: () => import('./sections/coldstart.js'),
 };
 
 const args = process.argv.slice(2);

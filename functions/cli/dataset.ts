@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { buildDataset } from '../fusion/loop/dataset.js';
-import { LOCAL_STORE_DIR, s3Client } from '../store/index.js';
+import { LOCAL_STORE_DIR } from '../store/index.js';
+import { s3Client } from '../store/s3-client.js';
 import { type LogSource, type ReadStats, bucketSource, directorySource, readDecisions, readFeedback, sinceDate } from '../loop/logs.js';
 import { EXIT, type Io, fail, parseCommand, usage } from './io.js';
 

@@ -8,7 +8,8 @@ import { GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws
 import { NotFoundError, UnavailableError } from '../fusion/index.js';
 import { putIfMatch } from '../events/conditional-put.js';
 import { WRITE_NOTE, WRITTEN_BY, provenance } from '../events/provenance.js';
-import { type Store, checkProfile, decodeJson, s3Client } from '../store/index.js';
+import { type Store, checkProfile, decodeJson } from '../store/index.js';
+import { s3Client } from '../store/s3-client.js';
 import { describe, unquote } from '../store/s3-read.js';
 import { checkModelInStore } from './publish.js';
 

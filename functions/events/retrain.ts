@@ -15,7 +15,8 @@ import { type Dataset, type ModelArtifact, evaluate, parseDataset, sha256 } from
 import { PREFIX } from '../layout.js';
 import { logger, metrics } from '../observability.js';
 import { renderReport } from '../report/index.js';
-import { checkModel, checkModelFits, checkProfile, decodeJson, s3Client } from '../store/index.js';
+import { checkModel, checkModelFits, checkProfile, decodeJson } from '../store/index.js';
+import { s3Client } from '../store/s3-client.js';
 import { httpStatus, unquote } from '../store/s3-read.js';
 import { putIfMatch } from './conditional-put.js';
 import { provenance } from './provenance.js';

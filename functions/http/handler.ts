@@ -6,7 +6,6 @@ import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import { FusionError } from '../fusion/errors.js';
 import { fuseParsed } from '../fusion/fuse.js';
@@ -17,41 +16,17 @@ import type { Strategy } from '../fusion/strategy.js';
 import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
 import { loadProfiles } from '../store/index.js';
 import { httpConfig } from './config.js';
-import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds } from './middleware.js';
+import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds, securityHeaders } from './middleware.js';
+import { preloadProfiles } from './preload.js';
 
-// Cold start: the store (and its client and cache) for the process environment.
+// Cold start: the store (and its cache) for the process environment. The AWS SDK is imported
+// when a request first names a profile, or here when FUSION_PRELOAD_PROFILES names some: Lambda
+// waits for this top-level await during init, so those are loaded before the first request.
 httpConfig(process.env);
+await preloadProfiles(process.env.FUSION_PRELOAD_PROFILES, () => httpConfig(process.env).store, logger);
 
 /** `FUSION_CORS_ORIGINS`: comma-separated allowed origins ("*" for any). Unset: no CORS headers. */
 const CORS_ORIGINS = (process.env.FUSION_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
-
-/**
- * The security headers a JSON API needs (OWASP REST Security Cheat Sheet): no framing, no
- * content sniffing, HSTS, no referrer, CSP `default-src 'none'`. Headers that govern browser
- * features of HTML pages (Permissions-Policy, COEP/COOP, Origin-Agent-Cluster, ...) would add
- * 2 kB to every response for nothing.
- */
-const CSP: Record<string, string | null> = {
-  'default-src': "'none'",
-  'frame-ancestors': "'none'",
-  // null removes the middleware's default directives meant for HTML pages.
-  'base-uri': null,
-  'form-action': null,
-  'report-to': null,
-  'require-trusted-types-for': null,
-  sandbox: null,
-  'upgrade-insecure-requests': null,
-};
-const SECURITY_HEADERS = {
-  contentSecurityPolicy: CSP as Record<string, string>,
-  crossOriginEmbedderPolicy: false,
-  crossOriginOpenerPolicy: false,
-  originAgentCluster: false,
-  dnsPrefetchControl: false,
-  downloadOptions: false,
-  permissionsPolicy: false,
-  permittedCrossDomainPolicies: false,
-};
 
 /** What every entry exports as `handler`: an API Gateway event in, a response out. */
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -71,7 +46,7 @@ export function httpStack(opts: { strategy?: string } = {}) {
         disableBeforePreflightResponse: false,
       }),
     );
-  return stack.use(httpSecurityHeaders(SECURITY_HEADERS)).use(problemResponses(opts));
+  return stack.use(securityHeaders()).use(problemResponses(opts));
 }
 
 function summarise(result: FusionResponse | BatchResponse) {

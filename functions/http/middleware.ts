@@ -78,6 +78,30 @@ export function bodyLimit(): MiddlewareObj<HttpEvent> {
   };
 }
 
+/**
+ * The security headers a JSON API needs (OWASP REST Security Cheat Sheet): no framing, no
+ * content sniffing, HSTS, no referrer, CSP `default-src 'none'`. Headers that govern browser
+ * features of HTML pages (Permissions-Policy, COEP/COOP, Origin-Agent-Cluster, ...) would add
+ * 2 kB to every response for nothing. Fixed values (what @middy/http-security-headers wrote with
+ * that configuration), without its 5 KB of header builders in every bundle.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Referrer-Policy': 'no-referrer',
+  'Strict-Transport-Security': 'max-age=15552000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+};
+
+/** Adds SECURITY_HEADERS to every response, problems included. */
+export function securityHeaders(): MiddlewareObj<HttpEvent, HttpResult> {
+  const add = (request: { response: HttpResult | undefined | null }) => {
+    if (request.response) Object.assign(request.response.headers, SECURITY_HEADERS);
+  };
+  return { after: add, onError: add };
+}
+
 /** Problem codes that count as validation failures in the metrics. */
 const VALIDATION = new Set([400, 413, 415, 422]);
 

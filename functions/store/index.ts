@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { FusionError, type ProfileLookup, type ResolvedProfile } from '../fusion/index.js';
 import { DirectoryStore } from './local.js';
 import { S3Store, STORE_DEFAULTS } from './s3.js';
+import { lazyS3Client } from './s3-sdk.js';
 import type { Store } from './types.js';
 
 export type { Store, PutResult } from './types.js';
@@ -26,7 +25,8 @@ const s3Stores = new Map<string, S3Store>();
  * `FUSION_CACHE_TTL_SECONDS`, `FUSION_S3_TIMEOUT_MS`, `AWS_ENDPOINT_URL_S3`, `AWS_REGION`),
  * else the local directory `FUSION_STORE_DIR`, or by default `.fusion/store/` (where `publish`
  * writes) with the shipped `examples/profiles/` read behind it. S3 stores are
- * created once per configuration and process, so callers may call this per invocation.
+ * created once per configuration and process, so callers may call this per invocation. The
+ * AWS SDK is imported when the store first calls S3, not before.
  */
 export function createStore(env: NodeJS.ProcessEnv = process.env): Store {
   if (!env.FUSION_BUCKET) return env.FUSION_STORE_DIR ? new DirectoryStore(env.FUSION_STORE_DIR) : new DirectoryStore(LOCAL_STORE_DIR, [DEFAULT_STORE_DIR]);
@@ -36,7 +36,7 @@ export function createStore(env: NodeJS.ProcessEnv = process.env): Store {
   let store = s3Stores.get(id);
   if (!store) {
     store = new S3Store({
-      client: s3Client(env, timeoutMs),
+      client: () => lazyS3Client(env, timeoutMs),
       bucket: env.FUSION_BUCKET,
       ...(env.FUSION_PREFIX ? { prefix: env.FUSION_PREFIX } : {}),
       ttlMs: ttlSeconds * 1000,
@@ -45,27 +45,6 @@ export function createStore(env: NodeJS.ProcessEnv = process.env): Store {
     s3Stores.set(id, store);
   }
   return store;
-}
-
-/**
- * An S3 client for the store: path-style addressing when a custom endpoint is set, each
- * attempt bounded by the deadline, the SDK's standard retry (exponential backoff with jitter).
- * Access keys in `env` are used when present, else the SDK's default credential chain.
- */
-export function s3Client(env: NodeJS.ProcessEnv, timeoutMs: number): S3Client {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || undefined;
-  const keys =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
-      : {};
-  return new S3Client({
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
-    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-    ...keys,
-    maxAttempts: STORE_DEFAULTS.maxAttempts,
-    retryMode: 'standard',
-    requestHandler: new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true }),
-  });
 }
 
 function setting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {

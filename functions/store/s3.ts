@@ -1,16 +1,18 @@
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { NotFoundError, type Profile, type ResolvedProfile, UnavailableError } from '../fusion/index.js';
 import type { ModelArtifact } from '../fusion/learned/artifact.js';
 import { type Cached, type Clock, type Fetched, NOT_MODIFIED, PinnedCache, RefreshingCache } from './cache.js';
 import { ETAG, describe, httpStatus, readBody, unquote } from './s3-read.js';
+import { type S3Sdk, loadS3Sdk } from './s3-sdk.js';
 import { type StoreEvents, powertoolsEvents } from './telemetry.js';
 import type { PutResult, Store } from './types.js';
 import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson, profileNotFound } from './validate.js';
 
 /** Options of an {@link S3Store}; `createStore` fills them from the environment. */
 export interface S3StoreOptions {
-  client: S3Client;
+  /** The client, or a function making it on first use (`createStore`'s imports the SDK then). */
+  client: S3Client | (() => Promise<S3Client>);
   bucket: string;
   /** Prefix of every key (`FUSION_PREFIX`), for example `fusion/`. */
   prefix?: string;
@@ -65,7 +67,8 @@ interface RawObject {
 export class S3Store implements Store {
   readonly location: string;
   readonly stats: S3StoreStats = { gets: 0, notModified: 0, failures: 0 };
-  private readonly client: S3Client;
+  private readonly client: S3Client | (() => Promise<S3Client>);
+  private connecting?: Promise<{ client: S3Client; sdk: S3Sdk }>;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly timeoutMs: number;
@@ -135,7 +138,8 @@ export class S3Store implements Store {
     let token: string | undefined;
     try {
       for (let page = 0; page < 100; page++) {
-        const out = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: dir, ContinuationToken: token }), {
+        const { client, sdk } = await this.connect();
+        const out = await client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: dir, ContinuationToken: token }), {
           abortSignal: AbortSignal.timeout(this.timeoutMs),
         });
         for (const o of out.Contents ?? []) {
@@ -154,8 +158,9 @@ export class S3Store implements Store {
   async putJson(key: string, value: unknown): Promise<PutResult> {
     const full = this.key(key);
     this.missing.delete(full);
-    const out = await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: full, Body: `${JSON.stringify(value, null, 2)}\n`, ContentType: 'application/json' }),
+    const { client, sdk } = await this.connect();
+    const out = await client.send(
+      new sdk.PutObjectCommand({ Bucket: this.bucket, Key: full, Body: `${JSON.stringify(value, null, 2)}\n`, ContentType: 'application/json' }),
       { requestTimeout: PUT_TIMEOUT_MS },
     );
     return { key: full, ...(out.ETag ? { etag: unquote(out.ETag) } : {}), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
@@ -171,6 +176,20 @@ export class S3Store implements Store {
   /** `s3://bucket/key`, the name every error and warning uses. */
   url(fullKey: string): string {
     return `s3://${this.bucket}/${fullKey}`;
+  }
+
+  /** The client and the SDK's commands: imported and made on first use, again after a failure. */
+  private connect(): Promise<{ client: S3Client; sdk: S3Sdk }> {
+    const client = this.client;
+    this.connecting ??= Promise.all([typeof client === 'function' ? client() : client, loadS3Sdk()]).then(
+      ([c, sdk]) => ({ client: c, sdk }),
+      (e: unknown) => {
+        this.connecting = undefined;
+        // The code only: the message names files of the deployment, and may reach a 503's detail.
+        throw new Error(`the AWS SDK could not be loaded (${(e as { code?: string }).code ?? (e as Error).name})`, { cause: e });
+      },
+    );
+    return this.connecting;
   }
 
   private key(key: string): string {
@@ -259,10 +278,11 @@ export class S3Store implements Store {
    * whole. The SDK retries until the response headers; a body cut short gets one more GET.
    */
   private async fetch(key: string, etag: string | undefined, versionId: string | undefined): Promise<RawObject | typeof NOT_MODIFIED> {
+    const { client, sdk } = await this.connect();
     const deadline = AbortSignal.timeout(this.timeoutMs);
     let last: unknown; // the last failed attempt, which an expired deadline would otherwise hide
     for (let read = 1; ; read++) {
-      const command = new GetObjectCommand({ Bucket: this.bucket, Key: key, IfNoneMatch: etag, VersionId: versionId });
+      const command = new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key, IfNoneMatch: etag, VersionId: versionId });
       command.middlewareStack.add(
         (next) => async (args) => {
           try {
@@ -275,7 +295,7 @@ export class S3Store implements Store {
       );
       let out;
       try {
-        out = await this.client.send(command, { abortSignal: deadline });
+        out = await client.send(command, { abortSignal: deadline });
       } catch (e) {
         const status = httpStatus(e);
         const name = (e as Error).name;

@@ -6,6 +6,9 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import * as zm from 'zod/mini';
+import { STRATEGY_NAMES } from '../../functions/fusion/registry.js';
+import { preloadList } from '../../functions/http/preload.js';
+import { ENTRIES } from '../../functions/http/routes.js';
 
 /** Log retentions CloudWatch accepts, except "never expire" (an unbounded bill). */
 const RETENTIONS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE);
@@ -32,6 +35,45 @@ const reservedConcurrency = zm.pipe(
   ),
 );
 const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
+/**
+ * A value per function, `{"<entry>": value}`: an object (cdk.json) or its JSON text
+ * (`-c 'key={"average": ...}'`). Keys are routing entries (`keys`); absent means `{}`.
+ */
+const perFunction = <T extends zm.ZodMiniType>(keys: readonly string[], value: T) =>
+  zm.pipe(
+    zm.transform((v: unknown) => {
+      if (v === undefined) return {};
+      if (typeof v !== 'string') return v;
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        return v;
+      }
+    }),
+    zm.partialRecord(zm.enum(keys as [string, ...string[]]), value, {
+      // A partial record reports unknown keys as `unrecognized_keys` (its declared codes omit it).
+      error: (issue) => {
+        const unknown = (issue as { keys?: string[] }).keys;
+        return unknown || issue.code === 'invalid_key'
+          ? `unknown ${unknown?.join(', ') ?? 'key'}; keys are function names: ${keys.join(', ')}`
+          : `must be an object such as {"${keys[0]}": ...} (JSON text on the command line)`;
+      },
+    }),
+  );
+
+/** Profiles to preload: a list of names or one comma-separated string, stored comma-separated. */
+const profileList = zm.pipe(
+  zm.union([zm.string(), zm.array(zm.string())], { error: 'must be a profile name list: ["a", "b"] or "a,b"' }),
+  zm.transform((v: string | string[]) => (Array.isArray(v) ? v.join(',') : v)),
+).check(
+  zm.refine((v: string) => preloadList(v).rejected.length === 0 && preloadList(v).names.length > 0, {
+    error: (issue) => {
+      const { rejected } = preloadList(issue.input as string);
+      return rejected.length ? rejected.map((r) => `"${r.entry}": ${r.reason}`).join('; ') : 'names no profile; name one or drop the entry';
+    },
+  }),
+);
 
 /** Every context key the stack reads (all prefixed `fusion:`), with its default. */
 const Context = z
@@ -60,6 +102,9 @@ const Context = z
     alarmTopicArn: z.string().startsWith('arn:').optional(),
     serviceName: z.string().min(1).default('late-fusion'),
     metricsNamespace: z.string().min(1).default('LateFusion'),
+    sourceMaps: flag.default(false),
+    preloadProfiles: perFunction(STRATEGY_NAMES, profileList),
+    provisionedConcurrency: perFunction(ENTRIES, zm.int({ error: 'must be a whole number of environments' }).check(zm.gte(1, 'must be at least 1'), zm.lte(1000, 'must be at most 1000'))),
   })
   .refine((c) => c.auth !== 'jwt' || (c.jwtIssuer && c.jwtAudience?.length), {
     message: 'fusion:auth=jwt needs fusion:jwtIssuer (the token issuer URL) and fusion:jwtAudience (one or more audiences)',

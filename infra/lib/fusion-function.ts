@@ -25,6 +25,12 @@ export interface FusionFunctionProps {
   config: FusionConfig;
   environment?: Record<string, string>;
   /**
+   * Whether the core compiles its request parsers (`z.compile`, see functions/fusion/parse.ts):
+   * faster parsing for 29 KB of bundle and a few ms of init. Default true; false for functions
+   * that answer one request per invocation (the HTTP strategy functions).
+   */
+  compileParsers?: boolean;
+  /**
    * Where failed asynchronous invocations go (S3 notifications invoke asynchronously). Functions
    * without one are only ever invoked synchronously (API Gateway, SQS polling, Step Functions).
    */
@@ -33,9 +39,10 @@ export interface FusionFunctionProps {
 
 /**
  * A Lambda function with the project's defaults, set once: Node.js 24 on ARM64, an ESM bundle
- * built by the local esbuild (minified, with source maps), its own log group with retention,
- * JSON logs, X-Ray tracing, the Powertools environment, and a role that starts with nothing but
- * writing to that log group (no AWS managed policy); callers grant data access prefix by prefix.
+ * built by the local esbuild (minified, its source map beside it for fusion:sourceMaps), its own
+ * log group with retention, JSON logs, X-Ray tracing, the Powertools environment, and a role
+ * that starts with nothing but writing to that log group (no AWS managed policy); callers grant
+ * data access prefix by prefix.
  */
 export class FusionFunction extends NodejsFunction {
   /** The function's role (never undefined: it is created here). */
@@ -70,13 +77,15 @@ export class FusionFunction extends NodejsFunction {
         sourceMap: true,
         sourcesContent: false,
         banner: REQUIRE_SHIM,
+        ...(props.compileParsers === false ? { define: { FUSION_COMPILE_PARSERS: 'false' } } : {}),
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
       },
       environment: {
         POWERTOOLS_SERVICE_NAME: config.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
-        NODE_OPTIONS: '--enable-source-maps',
+        // Off unless fusion:sourceMaps: it costs every cold start and every first 5xx (docs/deploy.md).
+        ...(config.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
       ...(props.onFailure ? { onFailure: props.onFailure, retryAttempts: 2 } : {}),

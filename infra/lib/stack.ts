@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType } from 'aws-cdk-lib/aws-s3';
@@ -65,17 +66,21 @@ export class FusionStack extends Stack {
       FUSION_LOG_PAYLOADS: `${config.logPayloads}`,
       ...(config.corsOrigins.length ? { FUSION_CORS_ORIGINS: config.corsOrigins.join(',') } : {}),
     };
-    const byEntry = new Map<string, FusionFunction>();
+    const byEntry = new Map<string, IFunction>();
     for (const entry of ENTRIES) {
       const meta = entry === DEFAULT_ENTRY;
+      const preload = config.preloadProfiles[entry];
       const fn = make(functionId(entry), {
         entry: entryFile(entry),
         description: meta ? 'GET /v1/strategies, /v1/health, /v1/openapi.json and unknown routes' : `POST /v1/fuse/${entry}`,
         ...(meta ? SIZES.meta : SIZES.api),
-        environment: http,
+        environment: { ...http, ...(preload ? { FUSION_PRELOAD_PROFILES: preload } : {}) },
+        compileParsers: false,
       });
       if (!meta) grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: [PREFIX.profiles, PREFIX.models] });
-      byEntry.set(entry, fn);
+      // Provisioned concurrency lives on an alias of a published version: the API must call the alias.
+      const provisioned = config.provisionedConcurrency[entry];
+      byEntry.set(entry, provisioned ? fn.addAlias('live', { provisionedConcurrentExecutions: provisioned }) : fn);
     }
     const api = new FusionApi(this, 'Api', { config, functions: byEntry });
 

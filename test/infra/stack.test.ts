@@ -40,7 +40,6 @@ describe('functions', () => {
       expect((p.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
         POWERTOOLS_SERVICE_NAME: 'late-fusion',
         POWERTOOLS_METRICS_NAMESPACE: 'LateFusion',
-        NODE_OPTIONS: '--enable-source-maps',
       });
     }
   });

@@ -1,5 +1,6 @@
 /** Objects and a store factory shared by the store tests. */
-import { S3Store, type StoreEvents, s3Client } from '../../functions/store/index.js';
+import { S3Store, type StoreEvents } from '../../functions/store/index.js';
+import { s3Client } from '../../functions/store/s3-client.js';
 import { S3RVER_CREDENTIALS } from '../support/s3.js';
 
 /** A valid profile; `weights` overrides the default weights. */
