@@ -8,6 +8,8 @@ const TYPES: Record<string, { status: number; title: string }> = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'join-conflict': { status: 409, title: 'Join arrival conflicts' },
+  'join-closed': { status: 409, title: 'Join closed' },
   'insufficient-modalities': { status: 422, title: 'Insufficient modalities' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },

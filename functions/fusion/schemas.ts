@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { TrainingSection } from './training.js';
+import { JoinSection } from './join/schema.js';
 
 export const LIMITS = {
   minClasses: 2,
@@ -172,6 +173,7 @@ const profileShape = {
     .optional()
     .meta({ description: 'Where the learned fusion model artifact lives in the store.' }),
   training: TrainingSection.optional(),
+  join: z.optional(JoinSection),
 };
 
 /** A named set of defaults: classes, expected modalities, weights and options. */

@@ -5,6 +5,7 @@
  */
 import { type FieldError, InvalidRequestError, Profile, fieldErrors } from '../fusion/index.js';
 import { ModelArtifact } from '../fusion/learned/artifact.js';
+import { joinSectionErrors } from '../fusion/join/check.js';
 
 /** A stored profile's name: what `profiles/<name>.json` may hold (the schema's `name` rule). */
 export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
@@ -31,6 +32,7 @@ export function checkProfile(raw: unknown, where: string): Profile {
   }
   if (profile.priors && profile.priors.length !== profile.classes.length)
     errors.push({ path: 'priors', message: `priors has ${profile.priors.length} values but there are ${profile.classes.length} classes` });
+  errors.push(...joinSectionErrors(profile));
   if (errors.length) throw invalid(where, 'profile', errors);
   return profile;
 }

@@ -1,0 +1,75 @@
+/**
+ * Joins in DynamoDB: one item per join (`pk` = `<profile>/<joinId>`) holding the whole state
+ * as JSON, its revision, its deadline and a `ttl` attribute for cleanup only (DynamoDB deletes
+ * expired items up to days late, so it is never a timer). Every change is one PutItem
+ * conditioned on the revision read, so arrivals, the claim of the outcome and the delivery mark
+ * are each one conditional write: 4 writes for a 3-modality join.
+ */
+import { ConditionalCheckFailedException, type ConsumedCapacity, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { JoinState } from '../fusion/join/schema.js';
+import { type JoinStore, type StoredJoin, key, newStats } from './store.js';
+
+/** Attribute names of the table (the CDK stack reads `ttl` and `pk` from here). */
+export const JOIN_TABLE = { partitionKey: 'pk', ttl: 'ttl' } as const;
+
+/** Joins in one DynamoDB table. */
+export class DynamoJoinStore implements JoinStore {
+  readonly stats = newStats();
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async get(profile: string, joinId: string): Promise<StoredJoin | undefined> {
+    this.stats.reads++;
+    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: key(profile, joinId) } }, ConsistentRead: true }));
+    const item = out.Item;
+    if (!item?.doc?.S || !item.rev?.N) return undefined;
+    return { state: JSON.parse(item.doc.S) as JoinState, rev: Number(item.rev.N) };
+  }
+
+  async put(state: JoinState, rev: number, expiresAt: number): Promise<boolean> {
+    const outcome = state.outcome?.state ?? 'pending';
+    try {
+      const out = await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            pk: { S: key(state.profile, state.joinId) },
+            rev: { N: String(rev + 1) },
+            state: { S: outcome },
+            deadline: { N: String(state.deadline) },
+            delivered: { BOOL: state.delivered },
+            ttl: { N: String(expiresAt) },
+            doc: { S: JSON.stringify(state) },
+          },
+          ...(rev === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': { N: String(rev) } } }),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.count(out.ConsumedCapacity);
+      this.stats.writes++;
+      return true;
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      this.stats.conflicts++;
+      // A refused conditional write still consumes one write unit.
+      this.stats.writeUnits += 1;
+      return false;
+    }
+  }
+
+  private count(c: ConsumedCapacity | undefined): void {
+    this.stats.writeUnits += c?.CapacityUnits ?? 0;
+  }
+}
+
+/** A DynamoDB client with a deadline per call (`FUSION_DYNAMODB_TIMEOUT_MS`, default 2000). */
+export function dynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
+  const ms = Number(env.FUSION_DYNAMODB_TIMEOUT_MS ?? 2000);
+  return new DynamoDBClient({ requestHandler: new NodeHttpHandler({ connectionTimeout: ms, requestTimeout: ms }) });
+}
