@@ -52,11 +52,11 @@ export class JoinService {
   }
 
   /** One modality's prediction arrives (`PUT /v1/joins/{profile}/{joinId}/{modality}`). */
-  arrive(profile: string, joinId: string, modality: string, body: unknown): Promise<JoinReply> {
+  async arrive(profile: string, joinId: string, modality: string, body: unknown): Promise<JoinReply> {
     checkNames(profile, joinId);
     const now = this.now();
     let prediction: ReturnType<typeof checkArrival> | undefined;
-    return this.apply(profile, joinId, now, false, (ctx) => ({ type: 'arrive', modality, prediction: (prediction ??= checkArrival(ctx, modality, body)) }));
+    return await this.apply(profile, joinId, now, false, (ctx) => ({ type: 'arrive', modality, prediction: (prediction ??= checkArrival(ctx, modality, body)) }));
   }
 
   /** The timer of a join fired: close it if due, re-send an undelivered outcome. Throws if delivery fails. */

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { type JoinEvent, type JoinStep, fuseArrived, reduce } from '../../functions/fusion/join/reducer.js';
 import type { JoinOutcome, JoinState } from '../../functions/fusion/join/schema.js';
 import { fuse } from '../../functions/fusion/registry.js';
+import type { Prediction } from '../../functions/fusion/schemas.js';
 import { context, prediction, RESOLVED } from './support.js';
 
-const MODALITIES = ['text', 'video', 'audio'] as const;
+const MODALITIES: readonly string[] = ['text', 'video', 'audio'];
 const T0 = Date.UTC(2026, 11, 1);
 const WINDOW = 30_000;
 
@@ -141,9 +142,9 @@ describe('join reducer (examples)', () => {
 
   it('should decide with the strategy of the join section, the same as the synchronous route', () => {
     const ctx = context('item-1', { strategy: 'vote' });
-    const preds = { text: { label: 'positive' }, video: { label: 'negative', confidence: 0.9 }, audio: { probabilities: [0.2, 0.2, 0.6] } };
-    const { outcome } = run(MODALITIES.map((m) => ({ event: { type: 'arrive', modality: m, prediction: preds[m] }, at: T0 })), ctx);
-    const expected = fuseArrived({ arrivals: Object.fromEntries(MODALITIES.map((m) => [m, { prediction: preds[m], arrivedAt: T0 }])), joinId: 'item-1', profile: 'sentiment' }, [...MODALITIES], ctx);
+    const preds: Record<string, Prediction> = { text: { label: 'positive' }, video: { label: 'negative', confidence: 0.9 }, audio: { probabilities: [0.2, 0.2, 0.6] } };
+    const { outcome } = run(MODALITIES.map((m) => ({ event: { type: 'arrive', modality: m, prediction: preds[m]! }, at: T0 })), ctx);
+    const expected = fuseArrived({ arrivals: Object.fromEntries(MODALITIES.map((m) => [m, { prediction: preds[m]!, arrivedAt: T0 }])), joinId: 'item-1', profile: 'sentiment' }, [...MODALITIES], ctx);
     expect(outcome).toMatchObject({ ...expected, strategy: 'vote', votes: expect.any(Object) });
   });
 });
