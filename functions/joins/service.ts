@@ -5,8 +5,8 @@
  * timer) calls one of its three methods.
  */
 import { NotFoundError, UnavailableError } from '../fusion/errors.js';
-import { checkArrival, checkJoinId, joinContext } from '../fusion/join/check.js';
-import { type JoinContext, type JoinEffect, type JoinEvent, type JoinReply, pendingView, reduce } from '../fusion/join/reducer.js';
+import { checkArrival, checkJoinId } from '../fusion/join/check.js';
+import { type JoinContext, type JoinEffect, type JoinEvent, type JoinReply, joinContext, pendingView, reduce } from '../fusion/join/reducer.js';
 import { JOIN_LIMITS, type JoinOutcome, type JoinState } from '../fusion/join/schema.js';
 import type { ResolvedProfile } from '../fusion/prepare.js';
 import { InvalidRequestError } from '../fusion/errors.js';

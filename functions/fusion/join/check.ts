@@ -3,38 +3,26 @@
  * publish and at use), the join id, the modality and the prediction.
  */
 import { type FieldError, InvalidRequestError } from '../errors.js';
-import { type ResolvedProfile, parseWith, prepare } from '../prepare.js';
-import { STRATEGY_NAMES } from '../registry.js';
+import { parseWith, prepare } from '../prepare.js';
 import { Prediction, type Profile } from '../schemas.js';
 import type { JoinContext } from './reducer.js';
 import { JOIN_ID, JOIN_LIMITS } from './schema.js';
 
-/** The rules of a `join` section that need the rest of the profile. Empty when it is fine. */
-export function joinSectionErrors(profile: Profile): FieldError[] {
+/**
+ * The rules of a `join` section that need the rest of the profile (and, given `strategies`, the
+ * registry's names: passed in, so the store's validation does not bundle every strategy).
+ * Empty when it is fine.
+ */
+export function joinSectionErrors(profile: Profile, strategies?: readonly string[]): FieldError[] {
   const join = profile.join;
   if (!join) return [];
   const errors: FieldError[] = [];
-  if (!(STRATEGY_NAMES as string[]).includes(join.strategy))
-    errors.push({ path: 'join.strategy', message: `"${join.strategy}" is not a strategy; use one of: ${STRATEGY_NAMES.join(', ')}` });
+  if (strategies && !strategies.includes(join.strategy))
+    errors.push({ path: 'join.strategy', message: `"${join.strategy}" is not a strategy; use one of: ${strategies.join(', ')}` });
   const n = profile.modalities.length;
   if (join.quorum !== undefined && join.quorum > n)
     errors.push({ path: 'join.quorum', message: `join.quorum is ${join.quorum} but the profile has ${n} modalities; use at most ${n}` });
   return errors;
-}
-
-/** The context of a join of `resolved`; a 400 that says how to add a `join` section when it has none. */
-export function joinContext(resolved: ResolvedProfile, joinId: string): JoinContext {
-  const { profile } = resolved;
-  if (!profile.join)
-    throw new InvalidRequestError([
-      {
-        path: 'profile',
-        message: `profile "${profile.name}" has no "join" section; add one, for example "join": {"strategy": "average", "windowSeconds": 30}, to the profile and publish it`,
-      },
-    ]);
-  const errors = joinSectionErrors(profile);
-  if (errors.length) throw new InvalidRequestError(errors);
-  return { profile: resolved, join: profile.join, joinId };
 }
 
 /** A join id's problems (1 to 128 characters of `[A-Za-z0-9._:-]`), empty when valid. */

@@ -5,11 +5,12 @@
  * synchronous answer for the same predictions and profile version. Adapters store the state
  * (with a conditional write per step), schedule the timer and deliver the outcome.
  */
-import { FusionError, InsufficientModalitiesError } from '../errors.js';
+import { FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
 import { fuseOne } from '../fuse.js';
 import type { ResolvedProfile } from '../prepare.js';
 import { problem, toProblem } from '../problem.js';
-import { getStrategy } from '../registry.js';
+import { STRATEGY_NAMES, getStrategy } from '../registry.js';
+import { joinSectionErrors } from './check.js';
 import type { FusionResponse, Prediction } from '../schemas.js';
 import type { Arrival, ArrivalTimes, JoinOutcome, JoinPending, JoinSection, JoinState } from './schema.js';
 
@@ -38,6 +39,21 @@ export interface JoinContext {
   profile: ResolvedProfile;
   join: JoinSection;
   joinId: string;
+}
+
+/** The context of a join of `resolved`; a 400 that says how to add a `join` section when it has none. */
+export function joinContext(resolved: ResolvedProfile, joinId: string): JoinContext {
+  const { profile } = resolved;
+  if (!profile.join)
+    throw new InvalidRequestError([
+      {
+        path: 'profile',
+        message: `profile "${profile.name}" has no "join" section; add one, for example "join": {"strategy": "average", "windowSeconds": 30}, to the profile and publish it`,
+      },
+    ]);
+  const errors = joinSectionErrors(profile, STRATEGY_NAMES);
+  if (errors.length) throw new InvalidRequestError(errors);
+  return { profile: resolved, join: profile.join, joinId };
 }
 
 /** The quorum in force: `join.quorum`, else the profile's `minModalities`, else every modality. */
