@@ -91,7 +91,7 @@ describe('joins in the deployed shape (SQS, DynamoDB, timer queue, EventBridge)'
     const records = [arrival('sentiment', 'q1', 'text', P.text), arrival('sentiment', 'q1', 'video', P.video)];
     expect((await sqsHandler(sqsEvent(records), lambdaContext('sqs'))).batchItemFailures).toEqual([]);
     expect(queue('timers')).toEqual([{ body: { profile: 'sentiment', joinId: 'q1' }, attributes: {}, delayUntil: expect.any(Number) }]);
-    expect(queue('timers')[0]!.delayUntil - Date.now()).toBeGreaterThan(25_000);
+    expect(queue('timers')[0]!.delayUntil! - Date.now()).toBeGreaterThan(25_000);
     await sqsHandler(sqsEvent([arrival('sentiment', 'q1', 'audio', P.audio), arrival('sentiment', 'q1', 'face', P.audio), sqsRecord('{"join": {"profile": "sentiment"}}')]), lambdaContext('sqs'));
     const results = queue('results');
     const acks = results.filter((r) => r.body.sourceMessageId);
