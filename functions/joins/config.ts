@@ -14,7 +14,7 @@ import { type JoinCounters, type JoinDelivery, JoinService } from './service.js'
 import { MemoryJoinStore } from './store.js';
 import { InProcessScheduler, SqsScheduler } from './timers.js';
 
-/** Metric names of joins (namespace `LateFusion`, dimension `profile`). */
+/** Metric names of joins (namespace `LateFusion`, dimension `service`; the profile is in the log line). */
 export const JOIN_METRIC = { late: 'JoinLateArrivals', decided: 'JoinsDecided', insufficient: 'JoinsInsufficient' } as const;
 
 /** Emits one metric per late arrival and per outcome. */
@@ -22,13 +22,12 @@ export const joinCounters: JoinCounters = {
   late(profile, modality) {
     logger.info('late join arrival kept', { profile, modality });
     if (!metrics.enabled) return;
-    metrics.addDimensions({ profile });
     metrics.addMetric(JOIN_METRIC.late, MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
   },
   outcome(outcome, profile) {
+    logger.info('join outcome', { profile, joinId: outcome.joinId, state: outcome.state, trigger: outcome.trigger });
     if (!metrics.enabled) return;
-    metrics.addDimensions({ profile });
     metrics.addMetric(outcome.state === 'decided' ? JOIN_METRIC.decided : JOIN_METRIC.insufficient, MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
   },
