@@ -1,7 +1,7 @@
 /**
  * The OpenAPI operations of the join routes, for `functions/http/openapi.ts`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { problem } from '../fusion/problem.js';
 import { Prediction } from '../fusion/schemas.js';
 import { JOIN_ID, JOIN_LIMITS } from '../fusion/join/schema.js';

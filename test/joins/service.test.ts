@@ -22,6 +22,8 @@ const PROFILES: Record<string, ResolvedProfile> = {
   sentiment: { profile: PROFILE, version: 'v1' },
   'sentiment@v1': { profile: PROFILE, version: 'v1' },
   plain: { profile: { ...PROFILE, name: 'plain', join: undefined }, version: 'v1' },
+  strict: { profile: { ...PROFILE, name: 'strict', minModalities: 2, join: { strategy: 'average', windowSeconds: 30 } }, version: 'v1' },
+  'strict@v1': { profile: { ...PROFILE, name: 'strict', minModalities: 2, join: { strategy: 'average', windowSeconds: 30 } }, version: 'v1' },
 };
 const P = { text: prediction(1, 2, 7), video: prediction(2, 5, 3), audio: prediction(6, 1, 3) };
 
@@ -104,6 +106,19 @@ describe.each(stores)('join service: %s', (_name, make) => {
     expect(tooLate).toMatchObject({ status: 409, body: { type: expect.stringContaining('join-closed'), outcomeId: 'w1', outcome: 'decided' } });
     expect(late).toEqual(['video']);
     expect(await service.status('sentiment', 'w1')).toEqual({ status: 200, body: { ...(body as object), late: ['video'] } });
+  });
+
+  it('should take single arrivals for a profile whose minModalities is 2, and use it as the quorum', async () => {
+    const { service, clock } = harness(make());
+    expect((await service.arrive('strict', 's1', 'text', P.text)).status).toBe(202);
+    clock.now = T0 + 30_000;
+    await service.fire('strict', 's1');
+    expect((await service.status('strict', 's1')).body).toMatchObject({ state: 'insufficient', arrived: ['text'] });
+    expect((await service.arrive('strict', 's2', 'text', P.text)).status).toBe(202);
+    expect((await service.arrive('strict', 's2', 'audio', P.audio)).status).toBe(202);
+    clock.now = T0 + 60_000;
+    await service.fire('strict', 's2');
+    expect((await service.status('strict', 's2')).body).toMatchObject({ state: 'decided', trigger: 'window', modalities: { used: ['text', 'audio'] } });
   });
 
   it('should make an insufficient outcome naming what arrived and what did not when the quorum is not met', async () => {

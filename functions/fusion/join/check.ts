@@ -50,7 +50,9 @@ export function checkArrival(ctx: JoinContext, modality: string, body: unknown):
   if (bytes > max) throw new InvalidRequestError([{ path: '', message: `the prediction has ${bytes} bytes as JSON; a join of ${profile.modalities.length} modalities takes at most ${max} per modality` }]);
   const prefix = `predictions.${modality}`;
   try {
-    prepare({ profile: profile.name, predictions: { [modality]: prediction }, options: { minModalities: 1 } }, () => ctx.profile);
+    // One prediction alone, so the profile's minModalities (a rule for the whole join) is left out.
+    const { minModalities: _floor, ...alone } = profile;
+    prepare({ profile: profile.name, predictions: { [modality]: prediction } }, () => ({ ...ctx.profile, profile: alone }));
   } catch (e) {
     if (!(e instanceof InvalidRequestError)) throw e;
     throw new InvalidRequestError(e.errors.map((x) => ({ path: x.path === prefix ? '' : x.path.startsWith(`${prefix}.`) ? x.path.slice(prefix.length + 1) : x.path, message: x.message })));
