@@ -4,6 +4,7 @@
  * join has exactly one outcome. Two implementations: in memory (the embedded default) and
  * DynamoDB (`dynamo.ts`).
  */
+import { UnavailableError } from '../fusion/errors.js';
 import type { JoinState } from '../fusion/join/schema.js';
 
 /** A stored join and its revision (1 after the first write). */
@@ -40,18 +41,25 @@ export function newStats(): JoinStoreStats {
   return { reads: 0, writes: 0, conflicts: 0, writeUnits: 0 };
 }
 
+/** Default most joins a memory store holds. */
+export const MEMORY_MAX_JOINS = 100_000;
+
 /**
  * Joins in this process's memory. Each `put` checks and writes in one synchronous step, so it
  * is exactly as strict as DynamoDB's conditional write. States are stored as JSON text, so no
  * caller can change a stored join by mutating an object. Expired joins are dropped as new ones
- * are written.
+ * are written; when `maxJoins` are held, the oldest delivered ones make room, and a new join is
+ * refused (503) only when every held join is still open or undelivered.
  */
 export class MemoryJoinStore implements JoinStore {
-  private readonly joins = new Map<string, { text: string; rev: number; expiresAt: number }>();
+  private readonly joins = new Map<string, { text: string; rev: number; expiresAt: number; done: boolean }>();
   readonly stats = newStats();
   private sinceSweep = 0;
 
-  constructor(private readonly nowSeconds: () => number = () => Date.now() / 1000) {}
+  constructor(
+    private readonly nowSeconds: () => number = () => Date.now() / 1000,
+    private readonly maxJoins = MEMORY_MAX_JOINS,
+  ) {}
 
   get(profile: string, joinId: string): Promise<StoredJoin | undefined> {
     this.stats.reads++;
@@ -66,7 +74,10 @@ export class MemoryJoinStore implements JoinStore {
       this.stats.conflicts++;
       return Promise.resolve(false);
     }
-    this.joins.set(k, { text: JSON.stringify(state), rev: rev + 1, expiresAt });
+    if (rev === 0 && this.joins.size >= this.maxJoins && !this.makeRoom()) {
+      return Promise.reject(new UnavailableError(`The in-memory join store holds ${this.maxJoins} open joins; retry when some have closed, or use DynamoDB (FUSION_JOINS_TABLE).`));
+    }
+    this.joins.set(k, { text: JSON.stringify(state), rev: rev + 1, expiresAt, done: state.delivered });
     this.stats.writes++;
     if (++this.sinceSweep >= 1000) this.sweep();
     return Promise.resolve(true);
@@ -75,6 +86,16 @@ export class MemoryJoinStore implements JoinStore {
   /** How many joins are held. */
   get size(): number {
     return this.joins.size;
+  }
+
+  /** Drops expired joins, then the oldest delivered ones; whether there is room now. */
+  private makeRoom(): boolean {
+    this.sweep();
+    for (const [k, v] of this.joins) {
+      if (this.joins.size < this.maxJoins) break;
+      if (v.done) this.joins.delete(k);
+    }
+    return this.joins.size < this.maxJoins;
   }
 
   private sweep(): void {

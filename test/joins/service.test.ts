@@ -185,6 +185,19 @@ describe.each(stores)('join service: %s', (_name, make) => {
   }, 30_000);
 });
 
+describe('memory store bounds', () => {
+  it('should make room by dropping delivered joins, and refuse a new join with 503 when all held are open', async () => {
+    const store = new MemoryJoinStore(undefined, 2);
+    const state = (joinId: string, delivered: boolean) => ({ profile: 'sentiment', joinId, openedAt: T0, deadline: T0 + 1, arrivals: {}, late: {}, delivered });
+    expect(await store.put(state('a', true), 0, Infinity)).toBe(true);
+    expect(await store.put(state('b', false), 0, Infinity)).toBe(true);
+    expect(await store.put(state('c', false), 0, Infinity)).toBe(true);
+    expect(await store.get('sentiment', 'a')).toBeUndefined();
+    await expect(store.put(state('d', false), 0, Infinity)).rejects.toMatchObject({ code: 'unavailable' });
+    expect(store.size).toBe(2);
+  });
+});
+
 describe('DynamoDB write units', () => {
   it('should spend 4 write units on a 3-modality join: one per arrival and one to mark the delivery', async () => {
     const store = new DynamoJoinStore(dynamo.client, dynamo.table);
