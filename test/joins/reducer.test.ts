@@ -102,6 +102,53 @@ describe('join reducer (properties)', () => {
   });
 });
 
+describe('join reducer (random timelines)', () => {
+  it('should reach, for any timeline of arrivals, duplicates and timer firings, the one outcome its timestamps determine', () => {
+    const event = fc.record({
+      at: fc.integer({ min: 0, max: 2 * WINDOW }),
+      what: fc.constantFrom(...MODALITIES, 'timer'),
+    });
+    fc.assert(
+      fc.property(predictions, fc.array(event, { minLength: 1, maxLength: 15 }), (preds, raw) => {
+        const timeline = [...raw].sort((a, b) => a.at - b.at);
+        const events = timeline.map(({ at, what }) => ({ at: T0 + at, event: what === 'timer' ? ({ type: 'timer' } as const) : ({ type: 'arrive', modality: what, prediction: preds[what]! } as const) }));
+        const { outcome, delivered } = run(events);
+
+        // The oracle, from the timestamps alone.
+        const first = timeline.find((e) => e.what !== 'timer');
+        if (!first) {
+          expect(outcome).toBeUndefined();
+          return;
+        }
+        const deadline = first.at + WINDOW;
+        const inTime: string[] = [];
+        let completedAt: number | undefined;
+        for (const e of timeline)
+          if (e.what !== 'timer' && e.at < deadline && completedAt === undefined && !inTime.includes(e.what)) {
+            inTime.push(e.what);
+            if (inTime.length === MODALITIES.length) completedAt = e.at;
+          }
+        // Any event at or after the deadline closes the join (a timer, or an arrival that is late).
+        const closedByTime = timeline.some((e) => e.at >= deadline);
+        if (completedAt === undefined && !closedByTime) {
+          expect(outcome).toBeUndefined();
+          return;
+        }
+        expect(delivered).toHaveLength(1);
+        const present = MODALITIES.filter((m) => inTime.includes(m));
+        if (completedAt !== undefined) expect(outcome).toMatchObject({ state: 'decided', trigger: 'complete', decidedAt: new Date(T0 + completedAt).toISOString() });
+        else if (present.length >= 2) expect(outcome).toMatchObject({ state: 'decided', trigger: 'window', decidedAt: new Date(T0 + deadline).toISOString() });
+        else expect(outcome).toMatchObject({ state: 'insufficient', arrived: present });
+        if (outcome?.state === 'decided') {
+          const { decidedAt: _d, arrivals: _a, state: _s, joinId: _j, trigger: _t, ...decision } = outcome;
+          expect(decision).toEqual(synchronous(preds, present));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('join reducer (examples)', () => {
   const p = { probabilities: [0.1, 0.2, 0.7] };
   it('should open a join on the first arrival, schedule its deadline and answer 202 with what is missing', () => {
