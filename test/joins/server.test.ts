@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ vi.hoisted(() => {
 
 import { joinRuntime } from '../../functions/joins/config.js';
 import { type LocalServer, startServer } from '../../functions/local/server.js';
+import { localCommands } from '../docs/commands.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'joins-'));
@@ -85,6 +88,20 @@ describe('joins over HTTP (local server)', () => {
     expect(pending).toMatchObject({ state: 'pending', arrived: ['text'], missing: ['video', 'audio'] });
     const wrong = await fetch(`${server.url}/v1/joins/sentiment/e1/text`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(wrong.status).toBeGreaterThanOrEqual(404);
+  });
+});
+
+describe('docs/joins.md', () => {
+  it('should run its curl examples as pasted (against this server): 202, 202, then the decision, which GET answers too', async () => {
+    const commands = localCommands(readFileSync(join(ROOT, 'docs/joins.md'), 'utf8'));
+    expect(commands).toHaveLength(4);
+    const outputs: Record<string, unknown>[] = [];
+    for (const command of commands) {
+      const { stdout } = await promisify(execFile)('sh', ['-c', command.replaceAll('http://127.0.0.1:3000', server.url)]);
+      outputs.push(JSON.parse(stdout) as Record<string, unknown>);
+    }
+    expect(outputs.map((o) => o.state)).toEqual(['pending', 'pending', 'decided', 'decided']);
+    expect(outputs[3]).toEqual(outputs[2]);
   });
 });
 
