@@ -6,6 +6,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { sqsClient } from '../events/results-queue.js';
+import { JOIN_METRIC } from '../layout.js';
 import { logger, metrics } from '../observability.js';
 import { createStore } from '../store/index.js';
 import { AllDelivery, BusDelivery, MemoryDelivery, QueueDelivery } from './delivery.js';
@@ -14,8 +15,7 @@ import { type JoinCounters, type JoinDelivery, JoinService } from './service.js'
 import { MemoryJoinStore } from './store.js';
 import { InProcessScheduler, SqsScheduler } from './timers.js';
 
-/** Metric names of joins (namespace `LateFusion`, dimension `service`; the profile is in the log line). */
-export const JOIN_METRIC = { late: 'JoinLateArrivals', decided: 'JoinsDecided', insufficient: 'JoinsInsufficient' } as const;
+export { JOIN_METRIC };
 
 /** Emits one metric per late arrival and per outcome. */
 export const joinCounters: JoinCounters = {

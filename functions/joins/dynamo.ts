@@ -10,10 +10,12 @@ import { ConditionalCheckFailedException, type ConsumedCapacity, DynamoDBClient,
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { JoinState } from '../fusion/join/schema.js';
+import { JOIN_TABLE } from '../layout.js';
 import { type JoinStore, type StoredJoin, key, newStats } from './store.js';
 
-/** Attribute names of the table (the CDK stack reads `ttl` and `pk` from here). */
-export const JOIN_TABLE = { partitionKey: 'pk', ttl: 'ttl' } as const;
+export { JOIN_TABLE };
+
+const PK = JOIN_TABLE.partitionKey;
 
 /** Joins in one DynamoDB table. */
 export class DynamoJoinStore implements JoinStore {
@@ -26,7 +28,7 @@ export class DynamoJoinStore implements JoinStore {
 
   async get(profile: string, joinId: string): Promise<StoredJoin | undefined> {
     this.stats.reads++;
-    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: key(profile, joinId) } }, ConsistentRead: true }));
+    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { [PK]: { S: key(profile, joinId) } }, ConsistentRead: true }));
     const item = out.Item;
     if (!item?.doc?.B || !item.rev?.N) return undefined;
     return { state: JSON.parse(inflateRawSync(item.doc.B).toString('utf8')) as JoinState, rev: Number(item.rev.N) };
@@ -38,13 +40,13 @@ export class DynamoJoinStore implements JoinStore {
         new PutItemCommand({
           TableName: this.table,
           Item: {
-            pk: { S: key(state.profile, state.joinId) },
+            [PK]: { S: key(state.profile, state.joinId) },
             rev: { N: String(rev + 1) },
-            ttl: { N: String(expiresAt) },
+            [JOIN_TABLE.ttl]: { N: String(expiresAt) },
             doc: { B: deflateRawSync(JSON.stringify(state)) },
           },
           ...(rev === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            ? { ConditionExpression: `attribute_not_exists(${PK})` }
             : { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': { N: String(rev) } } }),
           ReturnConsumedCapacity: 'TOTAL',
         }),

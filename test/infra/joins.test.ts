@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { JOIN_METRIC } from '../../functions/joins/config.js';
+import { JOIN_METRIC } from '../../functions/layout.js';
 import type { FusionJoins } from '../../infra/lib/joins.js';
 import { flat, functionLogicalId, logicalId, resources, statements, synth } from './synth.js';
 

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { JOIN_TABLE } from '../../functions/joins/dynamo.js';
+import { JOIN_TABLE } from '../../functions/layout.js';
 
 /** A running dynalite with a joins table. */
 export interface DynamoFixture {
