@@ -12,6 +12,7 @@ const TYPES: Record<string, { status: number; title: string }> = {
   'join-conflict': { status: 409, title: 'Join arrival conflicts' },
   'join-closed': { status: 409, title: 'Join closed' },
   'insufficient-modalities': { status: 422, title: 'Insufficient modalities' },
+  'total-conflict': { status: 422, title: 'Total conflict' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
 };
