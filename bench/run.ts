@@ -24,6 +24,7 @@ const SECTIONS: Record<string, () => Promise<{ run(): Promise<SectionResult> }>>
   learned: () => import('./sections/learned.js'),
   amplification: () => import('./sections/amplification.js'),
   coldstart: () => import('./sections/coldstart.js'),
+  joins: () => import('./sections/joins.js'),
 };
 
 const args = process.argv.slice(2);

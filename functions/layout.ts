@@ -24,3 +24,9 @@ export const PREFIX = {
 export function partition(at: Date): string {
   return `dt=${at.toISOString().slice(0, 10)}/`;
 }
+
+/** The joins table's attribute names (the store writes them; the stack declares the key and TTL). */
+export const JOIN_TABLE = { partitionKey: 'pk', ttl: 'ttl' } as const;
+
+/** Metric names of joins (namespace `LateFusion`, dimension `service`); the stack alarms on them. */
+export const JOIN_METRIC = { late: 'JoinLateArrivals', decided: 'JoinsDecided', insufficient: 'JoinsInsufficient' } as const;

@@ -23,6 +23,7 @@ import { fuseLimits } from '../limits.js';
 import { logger, metrics } from '../observability.js';
 import { createStore, loadProfiles } from '../store/index.js';
 import { BatchedSender, type ResultMessage, sqsClient } from './results-queue.js';
+import { isJoinMessage, joinAnswer } from '../joins/sqs.js';
 
 const processor = new BatchProcessor(EventType.SQS);
 /** SQS's message size limit (256 KiB), less room for the reply's attributes. */
@@ -83,6 +84,7 @@ async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: 
   const attributes = (outcome: string) => ({ sourceMessageId: record.messageId, outcome });
   try {
     const body = parseBody(record);
+    if (isJoinMessage(body)) return await joinAnswer(body, record.messageId);
     const id = body.id;
     if (typeof id === 'string' || typeof id === 'number') reply.id = id;
     const { strategy, request } = splitStrategy(body, record);

@@ -11,6 +11,8 @@ const TYPES: Record<string, { status: number; title: string }> = {
   'line-too-long': { status: 413, title: 'Batch line too long' },
   'invalid-utf8': { status: 400, title: 'Batch line is not UTF-8' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'join-conflict': { status: 409, title: 'Join arrival conflicts' },
+  'join-closed': { status: 409, title: 'Join closed' },
   'insufficient-modalities': { status: 422, title: 'Insufficient modalities' },
   'total-conflict': { status: 422, title: 'Total conflict' },
   unavailable: { status: 503, title: 'Service unavailable' },

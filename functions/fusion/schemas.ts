@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import { meta } from './schema-meta.js';
 import { TrainingSection } from './training.js';
 import { Calibration } from './calibration/schema.js';
+import { JoinSection } from './join/schema.js';
 
 export { meta };
 
@@ -214,6 +215,7 @@ const profileShape = {
   ),
   training: z.optional(TrainingSection),
   calibration: z.optional(Calibration),
+  join: z.optional(JoinSection),
 };
 
 /** A named set of defaults: classes, expected modalities, weights and options. */

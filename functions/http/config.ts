@@ -33,7 +33,7 @@ export function withEnv<A extends unknown[], T>(env: NodeJS.ProcessEnv, fn: (...
 }
 
 /** The environment of the current invocation. */
-function invocationEnv(): NodeJS.ProcessEnv {
+export function invocationEnv(): NodeJS.ProcessEnv {
   return current.getStore() ?? process.env;
 }
 

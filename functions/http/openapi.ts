@@ -14,6 +14,7 @@ import { BatchResponse, FusionBatch, FusionRequest, FusionResponse, LIMITS, Prob
 import { DEFAULT_MAX_BODY_BYTES } from './config.js';
 import { profileNotFound } from '../store/validate.js';
 import { ROUTES } from './routes.js';
+import { joinOperation } from '../joins/openapi.js';
 
 /** One strategy as `GET /v1/strategies` lists it. */
 export const StrategyInfo = z.object({
@@ -182,7 +183,7 @@ export function openApiDocument(): Record<string, unknown> {
     }),
   };
   for (const route of ROUTES) {
-    const op = route.method === 'POST' ? fuseOperation(route.entry as StrategyName) : meta[route.path]!();
+    const op = route.entry === 'joins' ? joinOperation(route.method) : route.method === 'POST' ? fuseOperation(route.entry as StrategyName) : meta[route.path]!();
     (paths[route.path] ??= {})[route.method.toLowerCase()] = op;
   }
   return {
@@ -199,6 +200,7 @@ export function openApiDocument(): Record<string, unknown> {
     tags: [
       { name: 'fusion', description: 'One route per fusion strategy; each is its own Lambda function.' },
       { name: 'meta', description: 'Strategies, health and this document.' },
+      { name: 'joins', description: 'Asynchronous joins: each modality PUTs its own prediction; one decision per item (docs/joins.md).' },
     ],
     paths,
     components: {

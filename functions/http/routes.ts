@@ -8,7 +8,7 @@ import { STRATEGY_NAMES } from '../fusion/registry.js';
 
 /** One API route and the entry (`functions/http/entries/<entry>.ts`) whose `handler` serves it. */
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
   entry: string;
 }
@@ -22,6 +22,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/strategies', entry: DEFAULT_ENTRY },
   { method: 'GET', path: '/v1/health', entry: DEFAULT_ENTRY },
   { method: 'GET', path: '/v1/openapi.json', entry: DEFAULT_ENTRY },
+  { method: 'PUT', path: '/v1/joins/{profile}/{joinId}/{modality}', entry: 'joins' },
+  { method: 'GET', path: '/v1/joins/{profile}/{joinId}', entry: 'joins' },
 ];
 
 /** Every entry name: one per strategy plus the meta entry. */
@@ -38,7 +40,12 @@ for (const r of ROUTES) {
   BY_METHOD.set(r.method, paths.set(r.path, r));
 }
 
+// Routes with `{parameters}`, as API Gateway matches them: each parameter is one path segment.
+const TEMPLATES = ROUTES.filter((r) => r.path.includes('{')).map((r) => ({ route: r, pattern: new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}$`) }));
+
 /** The route serving `method path`, if any. */
 export function matchRoute(method: string, path: string): Route | undefined {
-  return BY_METHOD.get(method)?.get(path);
+  const exact = BY_METHOD.get(method)?.get(path);
+  if (exact || !path.startsWith('/v1/joins/')) return exact;
+  return TEMPLATES.find((t) => t.route.method === method && t.pattern.test(path))?.route;
 }

@@ -5,6 +5,7 @@
  */
 import { type FieldError, InvalidRequestError, NotFoundError, Profile, fieldErrors } from '../fusion/index.js';
 import { ModelArtifact } from '../fusion/learned/artifact.js';
+import { joinSectionErrors } from '../fusion/join/check.js';
 import { PREFIX } from '../layout.js';
 
 /** A stored profile's name: what `profiles/<name>.json` may hold (the schema's `name` rule). */
@@ -70,6 +71,7 @@ export function checkProfile(raw: unknown, where: string, key?: string): Profile
   if (keyProblem) errors.push({ path: 'model.key', message: keyProblem });
   if (profile.priors && profile.priors.length !== profile.classes.length)
     errors.push({ path: 'priors', message: `priors has ${profile.priors.length} values but there are ${profile.classes.length} classes` });
+  errors.push(...joinSectionErrors(profile));
   if (errors.length) throw invalid(where, 'profile', errors);
   return profile;
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -75,7 +75,7 @@ export class FusionApi extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: config.corsOrigins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.OPTIONS],
               allowHeaders: CORS_HEADERS,
               maxAge: Duration.hours(1),
             },
@@ -101,10 +101,18 @@ export class FusionApi extends Construct {
         statements: [
           new PolicyStatement({
             actions: ['execute-api:Invoke'],
-            resources: ROUTES.map((r) => this.api.arnForExecuteApi(r.method, r.path, this.stage.stageName)),
+            resources: ROUTES.map((r) => this.api.arnForExecuteApi(r.method, r.path.replace(/\{[^}]+\}/g, '*'), this.stage.stageName)),
           }),
         ],
       });
+    // Routes with path parameters ({profile}, {joinId}) need one wildcard per parameter.
+    const apiId = Stack.of(this).resolve((this.api.node.defaultChild as CfnResource).logicalId) as string;
+    for (const r of ROUTES.filter((x) => x.path.includes('{')))
+      if (this.callerPolicy)
+        Validations.of(this.callerPolicy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${this.stage.stageName}/${r.method}${r.path.replace(/\{[^}]+\}/g, '*')}]`,
+          reason: `${r.method} ${r.path}: each "*" stands for exactly one path parameter of that route.`,
+        });
   }
 
   /** The base URL clients call (`https://<id>.execute-api.<region>.amazonaws.com/`). */

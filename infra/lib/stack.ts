@@ -12,6 +12,7 @@ import { FusionApi } from './api.js';
 import { type FusionConfig, readConfig } from './config.js';
 import { FusionFunction, type FusionFunctionProps, SIZES } from './fusion-function.js';
 import { LargeBatch } from './large-batch.js';
+import { FusionJoins } from './joins.js';
 import { FusionQueues } from './queues.js';
 import { DataStorage, PREFIX } from './storage.js';
 
@@ -72,7 +73,7 @@ export class FusionStack extends Stack {
       const preload = config.preloadProfiles[entry];
       const fn = make(functionId(entry), {
         entry: entryFile(entry),
-        description: meta ? 'GET /v1/strategies, /v1/health, /v1/openapi.json and unknown routes' : `POST /v1/fuse/${entry}`,
+        description: meta ? 'GET /v1/strategies, /v1/health, /v1/openapi.json and unknown routes' : entry === 'joins' ? 'PUT and GET /v1/joins/{profile}/{joinId}' : `POST /v1/fuse/${entry}`,
         ...(meta ? SIZES.meta : SIZES.api),
         environment: { ...http, ...(preload ? { FUSION_PRELOAD_PROFILES: preload } : {}) },
         compileParsers: false,
@@ -115,6 +116,12 @@ export class FusionStack extends Stack {
         'SQS event source mappings take no on-failure destination; failed messages go to the queue’s dead-letter queue (redrive policy).',
     });
 
+    // Joins: arrivals over HTTP and on the request queue, closed by the timer function.
+    const profiles = (fn: FusionFunction) => grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: [PREFIX.profiles, PREFIX.models] });
+    const joinsFunction = this.functions.get(functionId('joins')) as FusionFunction;
+    const joins = new FusionJoins(this, 'Joins', { config, store, results: queues.results, writers: [joinsFunction, sqs], grantProfiles: profiles });
+    this.functions.set('JoinTimerFunction', joins.timer);
+
     const retrain = make('RetrainFunction', {
       entry: EVENT_ENTRIES.retrain,
       description: `Trains, evaluates and maybe promotes a model when data lands under ${PREFIX.training}`,
@@ -138,7 +145,7 @@ export class FusionStack extends Stack {
         stage: api.stage,
         routes: ROUTES,
         functions: this.functions,
-        deadLetterQueues: [queues.deadLetter, queues.failedEvents],
+        deadLetterQueues: [queues.deadLetter, queues.failedEvents, joins.timerDeadLetter],
         workQueues: [queues.requests],
       },
     });
@@ -159,6 +166,8 @@ export class FusionStack extends Stack {
     out('ResultsQueueUrl', queues.results.queueUrl, 'Results and problems come back here');
     out('DeadLetterQueueUrl', queues.deadLetter.queueUrl, 'Requests that failed repeatedly');
     out('FailedEventsQueueUrl', queues.failedEvents.queueUrl, 'Failed S3-triggered invocations and undeliverable events');
+    out('JoinsTableName', joins.table.tableName, 'Join records (one item per join)');
+    out('DecisionBusName', joins.bus.eventBusName, 'EventBridge bus of join outcomes: route them with rules');
     out('LargeBatchStateMachineArn', large.stateMachine.stateMachineArn, 'Start with {"key", "strategy"} or npx fusion batch --remote');
   }
 }

@@ -35,7 +35,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('bundles (local esbuild)', () => {
   it('builds an ESM bundle with a source map for every function', () => {
-    expect(bundles.size).toBe(STRATEGY_NAMES.length + 4);
+    expect(bundles.size).toBe(STRATEGY_NAMES.length + 6);
     for (const [id, dir] of bundles) {
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       expect(code.startsWith('import{createRequire as __cr}'), id).toBe(true);

@@ -57,8 +57,9 @@ describe('dead-letter queue', () => {
       .filter((n) => n !== undefined);
 
   it('moves a request to the DLQ after the configured number of receives (default 5)', () => {
-    expect(maxReceiveCount({})).toEqual([5]);
-    expect(maxReceiveCount({ 'fusion:dlqMaxReceiveCount': '3' })).toEqual([3]);
+    // The request queue and the joins' timer queue.
+    expect(maxReceiveCount({})).toEqual([5, 5]);
+    expect(maxReceiveCount({ 'fusion:dlqMaxReceiveCount': '3' })).toEqual([3, 3]);
   });
 
   it('refuses a count that is not a whole number from 1', () => {
@@ -75,8 +76,8 @@ describe('CORS', () => {
 
     const context = { 'fusion:corsOrigins': ['https://app.example.com'] };
     const [[, api]] = resources(synth(context).json, 'AWS::ApiGatewayV2::Api') as [[string, Record<string, unknown>]];
-    expect(api.CorsConfiguration).toMatchObject({ AllowOrigins: ['https://app.example.com'], AllowMethods: ['GET', 'POST', 'OPTIONS'] });
-    expect(envs(context).filter((v) => v.FUSION_CORS_ORIGINS === 'https://app.example.com')).toHaveLength(ROUTES.filter((r) => r.method === 'POST').length + 1);
+    expect(api.CorsConfiguration).toMatchObject({ AllowOrigins: ['https://app.example.com'], AllowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'] });
+    expect(envs(context).filter((v) => v.FUSION_CORS_ORIGINS === 'https://app.example.com')).toHaveLength(new Set(ROUTES.map((r) => r.entry)).size);
   });
 });
 

@@ -70,7 +70,7 @@ describe('queues', () => {
 
   it('encrypts every queue and refuses plain HTTP', () => {
     const queues = resources(s.json, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(6);
     for (const [, q] of queues) expect(q.SqsManagedSseEnabled).toBe(true);
     const policies = resources(s.json, 'AWS::SQS::QueuePolicy');
     for (const [id] of queues)
@@ -134,7 +134,7 @@ describe('alarms', () => {
     metric: p.MetricName,
     stat: p.ExtendedStatistic ?? p.Statistic,
     threshold: p.Threshold,
-    dims: Object.fromEntries((p.Dimensions as { Name: string; Value: unknown }[]).map((d) => [d.Name, flat(d.Value)])),
+    dims: Object.fromEntries(((p.Dimensions ?? []) as { Name: string; Value: unknown }[]).map((d) => [d.Name, flat(d.Value)])),
   }));
 
   it('watches the 5xx rate and p99 latency of every route', () => {

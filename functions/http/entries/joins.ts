@@ -1,0 +1,3 @@
+import { joinsHandler } from '../../joins/http.js';
+
+export const handler = joinsHandler();
