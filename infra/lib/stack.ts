@@ -33,7 +33,7 @@ function checkReservedConcurrency(config: FusionConfig): void {
 
 /** Construct id of the function serving a routing entry (`average` → `AverageFunction`). */
 export function functionId(entry: string): string {
-  return `${entry[0]!.toUpperCase()}${entry.slice(1)}Function`;
+  return `${entry.split('-').map((w) => `${w[0]!.toUpperCase()}${w.slice(1)}`).join('')}Function`;
 }
 
 /**

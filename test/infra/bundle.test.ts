@@ -107,10 +107,12 @@ describe('bundles at run time (Node 24, ESM)', () => {
  */
 const BUDGET: Record<string, number> = {
   ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 140_000])),
-  MetaFunction: 170_000,
+  MetaFunction: 185_000,
   S3BatchFunction: 170_000,
-  SqsFunction: 170_000,
+  SqsFunction: 200_000,
   RetrainFunction: 1_000_000,
+  JoinsFunction: 200_000,
+  JoinTimerFunction: 200_000,
 };
 
 describe('bundle sizes', () => {
