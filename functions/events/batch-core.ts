@@ -1,6 +1,6 @@
 import {
   FusionError,
-  type FusionResponse,
+  type AnyResponse,
   NotFoundError,
   type Problem,
   type ResolvedProfile,
@@ -48,7 +48,7 @@ const NONE: string[] = [];
 type Loaded = { ok: true; profile: ResolvedProfile } | { ok: false; error: FusionError };
 
 /** One output record: the line's result, or its problem object. */
-export type BatchRecord = { id: Id; line: number; result: FusionResponse } | { line: number; id: Id; error: Problem };
+export type BatchRecord = { id: Id; line: number; result: AnyResponse } | { line: number; id: Id; error: Problem };
 
 /** Fuses one parsed request; it only returns a promise when a profile must first be loaded. */
 type LineFuser = (input: unknown, line: number) => BatchRecord | Promise<BatchRecord>;

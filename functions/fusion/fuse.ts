@@ -3,6 +3,7 @@ import { FusionError, InsufficientModalitiesError, InvalidRequestError } from '.
 import { type Prepared, type ProfileLookup, parseWith, prepare } from './prepare.js';
 import { type BatchResponse, FusionBatch, FusionRequest, type FusionResponse, LIMITS } from './schemas.js';
 import type { Strategy } from './strategy.js';
+import { type AnyBatchResponse, type AnyResponse, checkTask, fuseTask, taskOf } from './tasks/index.js';
 
 const TIE = 1e-12;
 const parseRequest = z.compile(FusionRequest);
@@ -127,13 +128,19 @@ export function isBatch(input: unknown): input is { items: unknown } {
   return typeof input === 'object' && input !== null && !Array.isArray(input) && 'items' in input;
 }
 
-/** Validates and fuses one request or a batch. */
-export function fuseAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup): FusionResponse | BatchResponse {
-  return isBatch(input) ? fuseBatch(strategy, input, lookup) : fuseOne(strategy, input, lookup);
+/** Validates and fuses one request or a batch, of any task (`task`, default classification). */
+export function fuseAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup): AnyResponse | AnyBatchResponse {
+  const task = taskOf(input, lookup);
+  if (task !== 'classification') return fuseTask(task, strategy, input, lookup);
+  checkTask(strategy, task);
+  return isBatch(input) ? fuseBatch(strategy, input, lookup) : decide(strategy, prepare(parseWith(parseRequest, input), lookup));
 }
 
-/** Validates and fuses one request. */
-export function fuseOne(strategy: Strategy, input: unknown, lookup?: ProfileLookup): FusionResponse {
+/** Validates and fuses one request, of any task. */
+export function fuseOne(strategy: Strategy, input: unknown, lookup?: ProfileLookup): AnyResponse {
+  const task = taskOf(input, lookup);
+  if (task !== 'classification') return fuseTask(task, strategy, input, lookup) as AnyResponse;
+  checkTask(strategy, task);
   return decide(strategy, prepare(parseWith(parseRequest, input), lookup));
 }
 

@@ -10,7 +10,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import { fuseAny, referencedProfiles } from '../fusion/fuse.js';
 import type { ProfileLookup } from '../fusion/prepare.js';
-import type { BatchResponse, FusionResponse } from '../fusion/schemas.js';
+import type { AnyBatchResponse, AnyResponse } from '../fusion/tasks/index.js';
 import type { Strategy } from '../fusion/strategy.js';
 import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
 import { loadProfiles } from '../store/index.js';
@@ -72,7 +72,7 @@ export function httpStack(opts: { strategy?: string } = {}) {
   return stack.use(httpSecurityHeaders(SECURITY_HEADERS)).use(problemResponses(opts));
 }
 
-function summarise(result: FusionResponse | BatchResponse) {
+function summarise(result: AnyResponse | AnyBatchResponse) {
   const results = 'results' in result ? result.results : [result];
   let missing = 0;
   let stale = 0;

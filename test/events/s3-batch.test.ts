@@ -127,6 +127,6 @@ describe('S3 batch handler', () => {
       { index: 502, request: { id: 'p', profile: 'sentiment', predictions: { audio: { label: 'negative' } } } },
     ];
     const records = await handler({ BatchInput: { bucket: s3.bucket, key: 'batch/in-large/average/x.jsonl', strategy: 'average' }, Items: items }, lambdaContext('s3-batch'));
-    expect(records.map((r) => [r.line, r.id, 'result' in r ? r.result.label : r.error.status])).toEqual([[501, 'a', 'pos'], [502, 'bad', 400], [503, 'p', 'negative']]);
+    expect(records.map((r) => [r.line, r.id, 'result' in r ? (r.result as { label: string }).label : r.error.status])).toEqual([[501, 'a', 'pos'], [502, 'bad', 400], [503, 'p', 'negative']]);
   });
 });

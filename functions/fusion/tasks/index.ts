@@ -1,0 +1,119 @@
+/**
+ * The one place a request's task is decided and non-classification requests are fused. The
+ * classification path (`fuse.ts`, `prepare.ts`) is untouched: a request without `task` (or
+ * with "classification") goes there exactly as before.
+ */
+import * as z from 'zod/mini';
+import { type FieldError, FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
+import { type ProfileLookup, parseWith } from '../prepare.js';
+import { type FusionResponse, LIMITS } from '../schemas.js';
+import type { Strategy } from '../strategy.js';
+import { objectError } from './common.js';
+import { MULTILABEL_RULES, MultilabelItem, type MultilabelResponse, decideMultilabel, prepareMultilabel } from './multilabel.js';
+import { REGRESSION_RULES, RegressionItem, type RegressionResponse, decideRegression, prepareRegression } from './regression.js';
+import { TASKS, type Task, tasksOf } from './task.js';
+
+export * from './task.js';
+
+/** The answer to one request of any task. */
+export type AnyResponse = FusionResponse | RegressionResponse | MultilabelResponse;
+/** The answer to a batch of any task. */
+export interface AnyBatchResponse {
+  results: AnyResponse[];
+}
+
+/** Each non-classification task's forms, by strategy name. */
+export const TASK_RULES = { regression: REGRESSION_RULES, multilabel: MULTILABEL_RULES } as const;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A request's or batch's task: its `task`, else the task of the profile it (or, in a batch, its
+ * first item) names, else classification. An unknown task, or an explicit task that
+ * contradicts the profile's, is a 400.
+ */
+export function taskOf(input: unknown, lookup?: ProfileLookup): Task {
+  if (!isObject(input)) return 'classification';
+  const given = input.task;
+  if (given !== undefined && !(TASKS as readonly unknown[]).includes(given))
+    throw new InvalidRequestError([{ path: 'task', message: `task must be one of: ${TASKS.join(', ')} (default classification)` }]);
+  const first = Array.isArray(input.items) && isObject(input.items[0]) ? input.items[0] : undefined;
+  const ref = typeof input.profile === 'string' ? input.profile : typeof first?.profile === 'string' ? first.profile : undefined;
+  const fromProfile = ref === undefined || !lookup ? undefined : (lookup(ref)?.profile as { task?: Task } | undefined);
+  const own = fromProfile ? (fromProfile.task ?? 'classification') : undefined;
+  const task = (given ?? first?.task ?? own ?? 'classification') as Task;
+  if (task === 'classification' && own && own !== 'classification')
+    throw new InvalidRequestError([
+      { path: 'profile', message: `profile "${ref}" is a ${own} profile but the request's task is classification; send "task": "${own}" or name a classification profile` },
+    ]);
+  return task;
+}
+
+/** The 400 of a strategy without a form for the task, listing those that have one. */
+export function unsupportedTask(strategy: Strategy, task: Task): InvalidRequestError {
+  const has = task === 'classification' ? undefined : Object.keys(TASK_RULES[task]);
+  const list = has ? `strategies with a ${task} form: ${has.join(', ')}` : 'GET /v1/strategies lists the tasks of each strategy';
+  return new InvalidRequestError(
+    [{ path: 'task', message: `strategy "${strategy.name}" has no ${task} form (it supports: ${tasksOf(strategy).join(', ')}); ${list}` }],
+    `Strategy "${strategy.name}" has no ${task} form; ${list}.`,
+  );
+}
+
+/** Throws the 400 when `strategy` has no form for `task`. */
+export function checkTask(strategy: Strategy, task: Task): void {
+  if (!tasksOf(strategy).includes(task)) throw unsupportedTask(strategy, task);
+}
+
+const batchShape = (item: z.ZodMiniObject) => ({
+  ...item.def.shape,
+  items: z
+    .array(z.unknown(), { error: 'items must be an array of fusion requests' })
+    .check(
+      z.minLength(1, 'items needs at least 1 request'),
+      z.maxLength(LIMITS.maxBatchItems, `items allows at most ${LIMITS.maxBatchItems} requests; split larger batches or use the S3 batch input`),
+    ),
+});
+
+const FORMS = {
+  regression: { item: RegressionItem, prepare: prepareRegression, decide: decideRegression },
+  multilabel: { item: MultilabelItem, prepare: prepareMultilabel, decide: decideMultilabel },
+} as const;
+
+const BATCHES = {
+  regression: z.strictObject(batchShape(RegressionItem), { error: objectError('a batch', [...Object.keys(RegressionItem.def.shape), 'items']) }),
+  multilabel: z.strictObject(batchShape(MultilabelItem), { error: objectError('a batch', [...Object.keys(MultilabelItem.def.shape), 'items']) }),
+};
+
+/** Fuses one request or a batch of a regression or multi-label task. */
+export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, input: unknown, lookup?: ProfileLookup): AnyResponse | AnyBatchResponse {
+  checkTask(strategy, task);
+  const form = FORMS[task] as unknown as {
+    item: z.ZodMiniType<Record<string, unknown>>;
+    prepare: (req: unknown, lookup?: ProfileLookup, defaults?: unknown, at?: string) => unknown;
+    decide: (name: string, rule: unknown, p: unknown) => AnyResponse;
+  };
+  const rule = TASK_RULES[task][strategy.name]!;
+  if (!(isObject(input) && 'items' in input)) return form.decide(strategy.name, rule, form.prepare(parseWith(form.item, input), lookup));
+  const { items, ...defaults } = parseWith(BATCHES[task] as z.ZodMiniType<{ items: unknown[] }>, input);
+  const prepared: unknown[] = [];
+  const failures: FusionError[] = [];
+  items.forEach((item, i) => {
+    try {
+      prepared.push(form.prepare(parseWith(form.item, item, `items.${i}`), lookup, defaults, `items.${i}`));
+    } catch (e) {
+      if (!(e instanceof FusionError)) throw e;
+      failures.push(e);
+    }
+  });
+  if (failures.length) {
+    const errors: FieldError[] = failures.flatMap((e) => e.errors);
+    if (failures.some((e) => e instanceof InvalidRequestError)) throw new InvalidRequestError(errors);
+    const first = failures[0]!;
+    if (first instanceof InsufficientModalitiesError) throw new InsufficientModalitiesError(first.message, errors);
+    throw first;
+  }
+  return { results: prepared.map((p) => form.decide(strategy.name, rule, p)) };
+}
+
+export { RegressionRequest, RegressionProfile, RegressionResponse, RegressionPrediction } from './regression.js';
+export { MultilabelRequest, MultilabelProfile, MultilabelResponse, MultilabelPrediction } from './multilabel.js';
