@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { InvalidRequestError } from '../fusion/index.js';
 import { type Metrics, TRAIN_KINDS, type TrainKind, train } from '../fusion/learned/index.js';
 import { loadProfileArg } from './profile-arg.js';
+import { taskProfile, trainTaskCommand } from './tasks.js';
 import { EXIT, type Io, fail, numberOption, readText, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion train --data FILE --profile P --model <${TRAIN_KINDS.join('|')}> --out FILE [options]
@@ -15,11 +16,13 @@ Options:
   -d, --data FILE             labelled JSONL; bad lines are reported with their line number
   -p, --profile P             a profile JSON file, or the name of a stored profile
   -m, --model KIND            logistic | linear-svm | mlp (write a model artifact), or
-                              weights | temperature (write the profile with fitted values)
+                              weights | temperature (write the profile with fitted values);
+                              a regression profile: ridge; a multi-label profile: logistic
+                              (one per label) or thresholds (per-label, max F1)
   -o, --out FILE              where to write the artifact or the updated profile
       --C N                   inverse L2 strength of logistic and linear-svm (default 1)
       --hidden N[,N]          mlp hidden layer sizes, one or two layers (default 32)
-      --alpha N               mlp L2 penalty (default 0.0001)
+      --alpha N               mlp L2 penalty (default 0.0001); ridge penalty (default 1)
       --seed N                seed of every random choice (default 0)
       --modality-dropout P    train with each modality removed with probability P (default 0)
   -h, --help                  show this help
@@ -70,6 +73,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }, help, io, { required: ['data', 'profile', 'model', 'out'] });
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
+  try {
+    const task = await taskProfile(args.profile, io);
+    if (task) return await trainTaskCommand(args, task.profile, io);
+  } catch (e) {
+    return fail(e, io);
+  }
   if (!(TRAIN_KINDS as readonly string[]).includes(args.model)) return usage(`--model must be one of: ${TRAIN_KINDS.join(', ')}.`, help, io);
   const bar = progressBar(io, `training ${args.model}`);
   try {

@@ -6,14 +6,17 @@
 import * as z from 'zod/mini';
 import { type FieldError, FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
 import { type ProfileLookup, parseWith } from '../prepare.js';
-import { type FusionResponse, LIMITS } from '../schemas.js';
+import { type FusionResponse, LIMITS, Profile } from '../schemas.js';
+import { MultilabelArtifact } from '../learned/multilabel.js';
+import { RidgeArtifact } from '../learned/ridge.js';
 import type { Strategy } from '../strategy.js';
 import { objectError } from './common.js';
-import { MULTILABEL_RULES, MultilabelItem, type MultilabelResponse, decideMultilabel, prepareMultilabel } from './multilabel.js';
-import { REGRESSION_RULES, RegressionItem, type RegressionResponse, decideRegression, prepareRegression } from './regression.js';
+import { MULTILABEL_RULES, MultilabelItem, MultilabelProfile, type MultilabelResponse, decideMultilabel, prepareMultilabel } from './multilabel.js';
+import { REGRESSION_RULES, RegressionItem, RegressionProfile, type RegressionResponse, decideRegression, prepareRegression } from './regression.js';
 import { TASKS, type Task, tasksOf } from './task.js';
 
 export * from './task.js';
+export { profileTask } from './common.js';
 
 /** The answer to one request of any task. */
 export type AnyResponse = FusionResponse | RegressionResponse | MultilabelResponse;
@@ -115,5 +118,23 @@ export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, 
   return { results: prepared.map((p) => form.decide(strategy.name, rule, p)) };
 }
 
-export { RegressionRequest, RegressionProfile, RegressionResponse, RegressionPrediction } from './regression.js';
-export { MultilabelRequest, MultilabelProfile, MultilabelResponse, MultilabelPrediction } from './multilabel.js';
+export { RegressionProfile, MultilabelProfile };
+export { RegressionRequest, RegressionResponse, RegressionPrediction } from './regression.js';
+export { MultilabelRequest, MultilabelResponse, MultilabelPrediction } from './multilabel.js';
+
+/**
+ * A profile of any task, validated with its task's schema. Task profiles travel in the
+ * `Profile` slot of a `ResolvedProfile`; only code routed by `taskOf` reads their fields.
+ */
+export function parseAnyProfile(raw: unknown, at = ''): Profile {
+  const task = isObject(raw) ? raw.task : undefined;
+  if (task === 'regression') return parseWith(RegressionProfile, raw, at) as unknown as Profile;
+  if (task === 'multilabel') return parseWith(MultilabelProfile, raw, at) as unknown as Profile;
+  return parseWith(Profile, raw, at);
+}
+
+/** A learned model of any task: a ridge or per-label logistic artifact (tagged by `task`), else a classification one. */
+export function taskModelSchema(raw: unknown): z.ZodMiniType | undefined {
+  const task = isObject(raw) ? raw.task : undefined;
+  return task === 'regression' ? RidgeArtifact : task === 'multilabel' ? MultilabelArtifact : undefined;
+}
