@@ -76,8 +76,8 @@ export function fitRidge(X: Float64Array, y: ArrayLike<number>, n: number, F: nu
   return { coef: Array.from(coef), intercept };
 }
 
-/** Solves A x = b for a symmetric positive (semi)definite A by Cholesky; a singular A is an error. */
-function solveSpd(A: Float64Array, b: Float64Array, F: number): Float64Array {
+/** Solves A x = b for a symmetric positive definite A (F × F, row-major) by Cholesky; a singular A is an error. */
+export function solveSpd(A: Float64Array, b: Float64Array, F: number): Float64Array {
   const L = new Float64Array(F * F);
   for (let i = 0; i < F; i++) {
     for (let j = 0; j <= i; j++) {
