@@ -76,20 +76,21 @@ function summarise(result: AnyResponse | AnyBatchResponse) {
   const results = 'results' in result ? result.results : [result];
   let missing = 0;
   let stale = 0;
+  const task = (results[0] as { task?: string } | undefined)?.task ?? 'classification';
   for (const r of results) {
     missing += r.modalities.missing.length;
     if (r.profile?.stale) stale++;
   }
-  return { decisions: results.length, missing, stale };
+  return { decisions: results.length, missing, stale, task };
 }
 
 /** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
 function fused(strategy: Strategy, event: HttpEvent, context: Context, input: unknown, lookup: ProfileLookup | undefined, started: number): HttpResult {
   const result = fuseAny(strategy, input, lookup);
-  const { decisions, missing, stale } = summarise(result);
+  const { decisions, missing, stale, task } = summarise(result);
   if (metrics.enabled)
     emitMetrics(
-      { strategy: strategy.name },
+      { strategy: strategy.name, task },
       {
         [METRIC.decisionsFused]: decisions,
         [METRIC.itemsPerRequest]: decisions,

@@ -6,13 +6,13 @@
 import * as z from 'zod/mini';
 import { type FieldError, FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
 import { type ProfileLookup, parseWith } from '../prepare.js';
-import { type FusionResponse, LIMITS, Profile } from '../schemas.js';
+import { FusionBatch, FusionRequest, FusionResponse, LIMITS, Profile, meta } from '../schemas.js';
 import { MultilabelArtifact } from '../learned/multilabel.js';
 import { RidgeArtifact } from '../learned/ridge.js';
 import type { Strategy } from '../strategy.js';
 import { objectError } from './common.js';
-import { MULTILABEL_RULES, MultilabelItem, MultilabelProfile, type MultilabelResponse, decideMultilabel, prepareMultilabel } from './multilabel.js';
-import { REGRESSION_RULES, RegressionItem, RegressionProfile, type RegressionResponse, decideRegression, prepareRegression } from './regression.js';
+import { MULTILABEL_RULES, MultilabelItem, MultilabelProfile, MultilabelRequest, MultilabelResponse, decideMultilabel, prepareMultilabel } from './multilabel.js';
+import { REGRESSION_RULES, RegressionItem, RegressionProfile, RegressionRequest, RegressionResponse, decideRegression, prepareRegression } from './regression.js';
 import { TASKS, type Task, tasksOf } from './task.js';
 
 export * from './task.js';
@@ -119,8 +119,9 @@ export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, 
 }
 
 export { RegressionProfile, MultilabelProfile };
-export { RegressionRequest, RegressionResponse, RegressionPrediction } from './regression.js';
-export { MultilabelRequest, MultilabelResponse, MultilabelPrediction } from './multilabel.js';
+export { RegressionRequest, RegressionResponse, MultilabelRequest, MultilabelResponse };
+export { RegressionPrediction } from './regression.js';
+export { MultilabelPrediction } from './multilabel.js';
 
 /**
  * A profile of any task, validated with its task's schema. Task profiles travel in the
@@ -138,3 +139,31 @@ export function taskModelSchema(raw: unknown): z.ZodMiniType | undefined {
   const task = isObject(raw) ? raw.task : undefined;
   return task === 'regression' ? RidgeArtifact : task === 'multilabel' ? MultilabelArtifact : undefined;
 }
+
+const itemsField = batchShape(RegressionItem).items;
+
+/** A request of any task: one discriminated union on `task` (absent: classification). */
+export const TaskRequest = meta(z.discriminatedUnion('task', [FusionRequest, RegressionRequest, MultilabelRequest]), {
+  id: 'TaskRequest',
+  description: 'A fusion request; "task" picks its shape: classification (the default when absent), regression or multilabel.',
+});
+
+/** A regression batch: top-level fields other than `items` are defaults every item may override. */
+export const RegressionBatch = meta(z.strictObject({ ...RegressionRequest.def.shape, items: itemsField }), { id: 'RegressionBatch' });
+/** A multi-label batch: top-level fields other than `items` are defaults every item may override. */
+export const MultilabelBatch = meta(z.strictObject({ ...MultilabelRequest.def.shape, items: itemsField }), { id: 'MultilabelBatch' });
+
+/** A batch of any task: `task` at the top applies to every item. */
+export const TaskBatch = meta(
+  z.discriminatedUnion('task', [
+    FusionBatch,
+    RegressionBatch,
+    MultilabelBatch,
+  ]),
+  { id: 'TaskBatch', description: 'A batch; its "task" (default classification) applies to every item, and its other fields are defaults each item may override.' },
+);
+
+/** The answer to one request of any task. */
+export const TaskResponse = meta(z.union([FusionResponse, RegressionResponse, MultilabelResponse]), { id: 'TaskResponse' });
+/** The answer to a batch of any task. */
+export const TaskBatchResponse = z.object({ results: z.array(TaskResponse) });
