@@ -124,7 +124,7 @@ export function present(
   example: string,
 ): Present {
   const K = names.length;
-  const add = (path: string, message: string) => errors.push({ path: joinPath(at, path), message });
+  const add = (path: string, message: string) => void errors.push({ path: joinPath(at, path), message });
   if (K < LIMITS.minModalities) add('predictions', `predictions needs at least one modality, for example ${example}`);
   if (K > LIMITS.maxModalities) add('predictions', `predictions allows at most ${LIMITS.maxModalities} modalities, got ${K}`);
   for (const m of names) {
@@ -133,18 +133,23 @@ export function present(
     else if (expected && !expected.includes(m))
       add(`predictions.${m}`, `modality "${m}" is not expected${profileName ? ` by profile "${profileName}"` : ''}; expected one of: ${expected.slice(0, 10).join(', ')}`);
   }
-  const weights = names.map((m) => {
-    const w = weightsIn?.[m];
-    return typeof w === 'number' && Object.hasOwn(weightsIn!, m) ? w : 1;
-  });
-  const maxWeight = weights.reduce((a, b) => (b > a ? b : a), 0);
+  // Plain loops, no closures: this runs on every request.
+  const weights: number[] = new Array(K);
+  let maxWeight = 0;
+  for (let k = 0; k < K; k++) {
+    const w = weightsIn?.[names[k]!];
+    weights[k] = typeof w === 'number' && Object.hasOwn(weightsIn!, names[k]!) ? w : 1;
+    if (weights[k]! > maxWeight) maxWeight = weights[k]!;
+  }
   if (K > 0 && !(maxWeight > 0)) add('weights', `at least one present modality (${names.slice(0, 10).join(', ')}) must have a weight > 0`);
-  const have = new Set(names);
-  const missing = expected ? [...new Set(expected.filter((m) => !have.has(m)))] : [];
+  const missing: string[] = [];
+  if (expected) for (const m of expected) if (!names.includes(m) && !missing.includes(m)) missing.push(m);
   // Scaling by the largest weight first keeps the sum finite for any finite weights.
-  const scaled = weights.map((w) => w / (maxWeight || 1));
-  const sum = scaled.reduce((a, b) => a + b, 0);
-  return { names, weights, normWeights: scaled.map((w) => w / (sum || 1)), missing };
+  const normWeights: number[] = new Array(K);
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += normWeights[k] = weights[k]! / (maxWeight || 1);
+  for (let k = 0; k < K; k++) normWeights[k]! /= sum || 1;
+  return { names, weights, normWeights, missing };
 }
 
 /** Throws 422 when fewer modalities than `minModalities` are present. */

@@ -77,9 +77,10 @@ const batchShape = (item: z.ZodMiniObject) => ({
     ),
 });
 
+// Compiled parsers, as the classification path's: several times faster than the interpreted ones.
 const FORMS = {
-  regression: { item: RegressionItem, prepare: prepareRegression, decide: decideRegression },
-  multilabel: { item: MultilabelItem, prepare: prepareMultilabel, decide: decideMultilabel },
+  regression: { item: z.compile(RegressionItem), prepare: prepareRegression, decide: decideRegression },
+  multilabel: { item: z.compile(MultilabelItem), prepare: prepareMultilabel, decide: decideMultilabel },
 } as const;
 
 const BATCHES = {

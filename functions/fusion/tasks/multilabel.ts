@@ -130,6 +130,31 @@ function profileLayer(p: MultilabelProfile): Item {
   return { labels: p.labels, modalities: p.modalities, ...(p.weights ? { weights: p.weights } : {}), options };
 }
 
+// The last valid label list and its index: a service's requests repeat one list, so most
+// checks are a comparison instead of a new map.
+let lastLabels: string[] = [];
+let lastIndex = new Map<string, number>();
+
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Each label's position; reserved or repeated names are reported through `add`. */
+function labelIndex(labels: string[], add: (path: string, message: string) => void): Map<string, number> {
+  if (sameList(labels, lastLabels)) return lastIndex;
+  const index = new Map<string, number>();
+  let ok = true;
+  labels.forEach((l, i) => {
+    if (l === '__proto__') (ok = false), add(`labels.${i}`, 'the label name "__proto__" is reserved; rename the label');
+    else if (index.has(l)) (ok = false), add(`labels.${i}`, `label "${l}" appears more than once; label names must be distinct`);
+    index.set(l, i);
+  });
+  if (ok) [lastLabels, lastIndex] = [labels.slice(), index];
+  return index;
+}
+
 /** Validates a multi-label request against its profile and batch defaults. */
 export function prepareMultilabel(req: Item, lookup?: ProfileLookup, defaults?: Item, at = ''): MultilabelPrepared {
   const resolved = resolveProfile('multilabel', req.profile ?? defaults?.profile, lookup, at);
@@ -149,43 +174,46 @@ export function prepareMultilabel(req: Item, lookup?: ProfileLookup, defaults?: 
   }
   if (profile && req.labels && (req.labels.length !== profile.labels.length || req.labels.some((l, i) => l !== profile.labels[i])))
     add('labels', `labels must equal profile "${profile.name}"'s labels, or be left out`);
-  const index = new Map<string, number>();
-  labels.forEach((l, i) => {
-    if (l === '__proto__') add(`labels.${i}`, 'the label name "__proto__" is reserved; rename the label');
-    else if (index.has(l)) add(`labels.${i}`, `label "${l}" appears more than once; label names must be distinct`);
-    index.set(l, i);
-  });
+  const index = labelIndex(labels, add);
   const L = labels.length;
   const predictions = merged.predictions ?? {};
   const p = present(Object.keys(predictions), merged.modalities, merged.weights, profile?.name, errors, at, '{"image": {"scores": [0.9, 0.2]}}');
-  const scores = p.names.map((m) => {
-    const s = predictions[m]!.scores;
-    const out = new Float64Array(L);
-    if (Array.isArray(s)) {
-      if (s.length !== L) add(`predictions.${m}.scores`, `scores has ${s.length} values but there are ${L} labels; give one per label, in the order of labels`);
-      else out.set(s);
-      return out;
-    }
-    const given = s as Record<string, number>;
-    for (const key of Object.keys(given)) if (!index.has(key)) add(`predictions.${m}.scores.${key}`, `"${key}" is not one of the labels: ${labels.slice(0, 10).join(', ')}`);
-    labels.forEach((l, i) => {
-      if (!Object.hasOwn(given, l)) add(`predictions.${m}.scores`, `scores has no value for label "${l}"; give every label a score`);
-      else out[i] = given[l]!;
-    });
-    return out;
-  });
-  const opts = merged.options ?? {};
+  // Plain loops, no closures: this runs on every request.
+  const scores: Float64Array[] = new Array(p.names.length);
+  for (let k = 0; k < p.names.length; k++) scores[k] = scoresOf(p.names[k]!, predictions[p.names[k]!]!.scores, labels, index, add);
+  const opts = merged.options ?? NO_OPTIONS;
   const thresholds = new Float64Array(L).fill(opts.threshold ?? 0.5);
-  for (const [l, t] of Object.entries(opts.thresholds ?? {})) {
-    const i = index.get(l);
-    if (i === undefined) add(`options.thresholds.${l}`, `"${l}" is not one of the labels: ${labels.slice(0, 10).join(', ')}`);
-    else thresholds[i] = t;
-  }
+  if (opts.thresholds)
+    for (const l of Object.keys(opts.thresholds)) {
+      const i = index.get(l);
+      if (i === undefined) add(`options.thresholds.${l}`, `"${l}" is not one of the labels: ${labels.slice(0, 10).join(', ')}`);
+      else thresholds[i] = opts.thresholds[l]!;
+    }
   if (errors.length) throw new InvalidRequestError(errors);
   checkCount(p, opts.minModalities, at);
   const out: MultilabelPrepared = { ...p, labels, scores, thresholds, epsilon: opts.epsilon ?? 1e-12, at };
   if (req.id !== undefined) out.id = req.id;
   if (resolved) out.profile = resolved;
+  return out;
+}
+
+const NO_OPTIONS: Options = Object.freeze({});
+
+/** One modality's scores in label order (an array as given, or a record keyed by label). */
+function scoresOf(m: string, s: MultilabelPrediction['scores'], labels: string[], index: Map<string, number>, add: (path: string, message: string) => void): Float64Array {
+  const L = labels.length;
+  const out = new Float64Array(L);
+  if (Array.isArray(s)) {
+    if (s.length !== L) add(`predictions.${m}.scores`, `scores has ${s.length} values but there are ${L} labels; give one per label, in the order of labels`);
+    else for (let l = 0; l < L; l++) out[l] = s[l]!;
+    return out;
+  }
+  const given = s as Record<string, number>;
+  for (const key of Object.keys(given)) if (!index.has(key)) add(`predictions.${m}.scores.${key}`, `"${key}" is not one of the labels: ${labels.slice(0, 10).join(', ')}`);
+  for (let l = 0; l < L; l++) {
+    if (!Object.hasOwn(given, labels[l]!)) add(`predictions.${m}.scores`, `scores has no value for label "${labels[l]}"; give every label a score`);
+    else out[l] = given[labels[l]!]!;
+  }
   return out;
 }
 
