@@ -22,6 +22,7 @@ const SECTIONS: Record<string, () => Promise<{ run(): Promise<SectionResult> }>>
   store: () => import('./sections/store.js'),
   learned: () => import('./sections/learned.js'),
   tasks: () => import('./sections/tasks.js'),
+  amplification: () => import('./sections/amplification.js'),
 };
 
 const args = process.argv.slice(2);

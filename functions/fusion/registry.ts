@@ -1,5 +1,5 @@
 import { NotFoundError } from './errors.js';
-import { fuseAny } from './fuse.js';
+import { type FuseLimits, fuseAny } from './fuse.js';
 import type { ProfileLookup } from './prepare.js';
 import type { AnyBatchResponse, AnyResponse } from './tasks/index.js';
 import { inverseVariance } from './tasks/inverse-variance.js';
@@ -29,6 +29,6 @@ export function getStrategy(name: string): Strategy {
 }
 
 /** Fuses a single request or a batch with the named strategy. */
-export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup): AnyResponse | AnyBatchResponse {
-  return fuseAny(getStrategy(strategyName), input, lookup);
+export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup, limits?: FuseLimits): AnyResponse | AnyBatchResponse {
+  return fuseAny(getStrategy(strategyName), input, lookup, limits);
 }

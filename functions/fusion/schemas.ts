@@ -16,6 +16,11 @@ export const LIMITS = {
   minModalities: 1,
   maxModalities: 64,
   maxModalityName: 128,
+  maxClassName: 256,
+  /** Distinct profiles one request or batch may name (`FUSION_MAX_PROFILES_PER_REQUEST`). */
+  maxProfilesPerRequest: 8,
+  /** Upper bound of a response's JSON size (`FUSION_MAX_RESPONSE_BYTES`), checked before the work is done. */
+  maxResponseBytes: 5_000_000,
   maxBatchItems: 1000,
   sumTolerance: 1e-3,
 } as const;
@@ -30,7 +35,12 @@ const objectError = (what: string, fields: readonly string[]) => (issue: { code?
 /** A JSON object whose every value matches `value` (`additionalProperties` in JSON Schema). */
 const mapOf = <T extends z.ZodMiniType>(value: T, error: string) => z.catchall(z.object({}, { error }), value);
 
-const ClassName = z.string({ error: 'a class name must be a string' }).check(z.minLength(1, 'a class name must not be empty'));
+const ClassName = z
+  .string({ error: 'a class name must be a string' })
+  .check(
+    z.minLength(1, 'a class name must not be empty'),
+    z.maxLength(LIMITS.maxClassName, `a class name must be at most ${LIMITS.maxClassName} characters`),
+  );
 const ModalityName = z
   .string()
   .check(
@@ -219,6 +229,11 @@ export const FusionResponse = meta(
     weighted: z.optional(z.boolean()),
     votes: z.optional(numberMap),
     profile: z.optional(z.object({ name: z.string(), version: z.string(), stale: z.boolean() })),
+    warnings: z.optional(
+      meta(z.array(z.object({ path: z.string(), message: z.string() })), {
+        description: 'Parts of the request that had no effect, such as a weight for a modality that was neither sent nor expected.',
+      }),
+    ),
   }),
   {
     id: 'FusionResponse',
@@ -244,6 +259,7 @@ export const Problem = meta(
     status: z.int(),
     detail: z.string(),
     errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+    errorsTruncated: z.optional(meta(z.int(), { description: 'How many more field errors there were beyond the 20 listed.' })),
   }),
   { id: 'Problem', description: 'RFC 9457 problem details.' },
 );

@@ -8,9 +8,11 @@ import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
-import { fuseAny, referencedProfiles } from '../fusion/fuse.js';
+import { FusionError } from '../fusion/errors.js';
+import { fuseAny, fuseParsed } from '../fusion/fuse.js';
+import { type Parsed, parseInput, profilesOf } from '../fusion/parse.js';
 import type { ProfileLookup } from '../fusion/prepare.js';
-import type { AnyBatchResponse, AnyResponse } from '../fusion/tasks/index.js';
+import { type AnyBatchResponse, type AnyResponse, statedTask, taskOf, taskProfiles } from '../fusion/tasks/index.js';
 import type { Strategy } from '../fusion/strategy.js';
 import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
 import { loadProfiles } from '../store/index.js';
@@ -85,8 +87,11 @@ function summarise(result: AnyResponse | AnyBatchResponse) {
 }
 
 /** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
-function fused(strategy: Strategy, event: HttpEvent, context: Context, input: unknown, lookup: ProfileLookup | undefined, started: number): HttpResult {
-  const result = fuseAny(strategy, input, lookup);
+function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed | undefined, lookup: ProfileLookup | undefined, started: number): HttpResult {
+  const { limits, logPayloads } = httpConfig();
+  // `parsed` is the classification parse; a request stating another task goes through fuseAny.
+  if (parsed && lookup) taskOf(event.body, lookup);
+  const result = parsed ? fuseParsed(strategy, parsed, lookup, limits) : fuseAny(strategy, event.body, lookup, limits);
   const { decisions, missing, stale, task } = summarise(result);
   if (metrics.enabled)
     emitMetrics(
@@ -109,9 +114,13 @@ function fused(strategy: Strategy, event: HttpEvent, context: Context, input: un
       missing_modalities: missing,
       ...(stale ? { stale_profiles: stale } : {}),
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-      ...(httpConfig().logPayloads ? { request: input, response: result } : {}),
+      ...(logPayloads ? { request: event.body, response: result } : {}),
     });
-  return json(200, result);
+  const response = json(200, result);
+  // The estimate made before the work is an upper bound for ASCII names; this catches the rest.
+  if (response.body.length > limits.maxResponseBytes / 3 && Buffer.byteLength(response.body) > limits.maxResponseBytes)
+    throw new FusionError('response-too-large', `The answer has ${Buffer.byteLength(response.body)} bytes, over the limit of ${limits.maxResponseBytes} (FUSION_MAX_RESPONSE_BYTES). Split the request into smaller ones.`);
+  return response;
 }
 
 /**
@@ -127,9 +136,15 @@ export function fuseHandler(strategy: Strategy): HttpHandler {
     .use(jsonBody())
     .handler((event, context) => {
       const started = performance.now();
-      const input: unknown = event.body;
-      const names = referencedProfiles(input);
-      if (names.length === 0) return fused(strategy, event, context, input, undefined, started);
-      return loadProfiles(httpConfig().store, names).then((lookup) => fused(strategy, event, context, input, lookup, started));
+      if (statedTask(event.body) !== undefined) {
+        const names = taskProfiles(event.body, httpConfig().limits.maxProfiles);
+        if (names.length === 0) return fused(strategy, event, context, undefined, undefined, started);
+        return loadProfiles(httpConfig().store, names).then((lookup) => fused(strategy, event, context, undefined, lookup, started));
+      }
+      // The whole request is validated, and its profiles counted, before any store read.
+      const parsed = parseInput(event.body);
+      const names = profilesOf(parsed, httpConfig().limits.maxProfiles);
+      if (names.length === 0 || parsed.errors.length) return fused(strategy, event, context, parsed, undefined, started);
+      return loadProfiles(httpConfig().store, names).then((lookup) => fused(strategy, event, context, parsed, lookup, started));
     });
 }

@@ -43,7 +43,7 @@ describe('fusion train, evaluate and fuse on regression data', () => {
     const published = await cli(['publish', '--model', model, '--key', 'models/diabetes-ridge.json'], '', env);
     expect(published.code, published.stderr).toBe(0);
     expect((await cli(['publish', '--profile', join(dir, 'profile.json')], '', env)).code).toBe(0);
-    const request = { profile: 'diabetes-3view', predictions: { body: { value: 150 }, serum: { value: 170 }, bmi: { value: 160 } } };
+    const request = { task: 'regression', profile: 'diabetes-3view', predictions: { body: { value: 150 }, serum: { value: 170 }, bmi: { value: 160 } } };
     const fused = await cli(['fuse', '--strategy', 'learned', '--compact'], JSON.stringify(request), env);
     expect(fused.code, fused.stderr).toBe(0);
     expect(JSON.parse(fused.stdout)).toMatchObject({ task: 'regression', strategy: 'learned', profile: { name: 'diabetes-3view' } });

@@ -85,12 +85,14 @@ describe('regression', () => {
     expect(p.errors!.find((e) => e.path === 'classes')!.message).toContain('has only the fields task, id, profile, modalities, predictions, weights, options');
   });
 
-  it('should take modalities, weights and the task from a regression profile, and refuse one for another task', () => {
+  it('should take modalities and weights from a regression profile, and refuse one for another task', () => {
     const profile = { name: 'sentiment-intensity', task: 'regression', modalities: ['text', 'audio', 'video'], weights: { text: 3 } };
-    const r = fuse('average', { profile: 'sentiment-intensity', predictions: { text: { value: 2 }, audio: { value: 0 } } }, lookupOf(profile)) as RegressionResponse;
+    const r = fuse('average', { task: 'regression', profile: 'sentiment-intensity', predictions: { text: { value: 2 }, audio: { value: 0 } } }, lookupOf(profile)) as RegressionResponse;
     expect(r).toMatchObject({ task: 'regression', value: 1.5, modalities: { missing: ['video'] }, profile: { name: 'sentiment-intensity', version: 'v1' } });
-    const wrong = problemOf('average', { task: 'classification', profile: 'sentiment-intensity', classes: ['a', 'b'], predictions: {} }, lookupOf(profile));
-    expect(wrong.errors![0]).toMatchObject({ path: 'profile', message: expect.stringContaining('is a regression profile') });
+    const wrong = problemOf('average', { profile: 'sentiment-intensity', predictions: { text: { value: 2 } } }, lookupOf(profile));
+    expect(wrong.errors![0]).toMatchObject({ path: 'profile', message: expect.stringContaining('is a regression profile but the request\'s task is classification; send "task": "regression"') });
+    const other = problemOf('average', { task: 'multilabel', profile: 'sentiment-intensity', predictions: {} }, lookupOf(profile));
+    expect(other.errors![0]).toMatchObject({ path: 'profile', message: expect.stringContaining('is a regression profile') });
   });
 
   it('should fuse with a trained ridge model, occlusion contributions and 400 without a model', () => {
@@ -98,7 +100,7 @@ describe('regression', () => {
     const result = trainTask(read('examples/data/diabetes-3view/train.jsonl'), profile, { model: 'ridge', alpha: 1 });
     const model = result.type === 'model' ? result.artifact : undefined;
     const a = model as { params: { coef: number[]; intercept: number }; fill: Record<string, number> };
-    const req = { profile: 'diabetes-3view', predictions: { body: { value: 150 }, serum: { value: 200 } } };
+    const req = { task: 'regression', profile: 'diabetes-3view', predictions: { body: { value: 150 }, serum: { value: 200 } } };
     const r = fuse('learned', req, lookupOf(profile, model)) as RegressionResponse;
     expect(r.value).toBeCloseTo(a.params.intercept + a.params.coef[0]! * 150 + a.params.coef[1]! * 200 + a.params.coef[2]! * a.fill.bmi!, 9);
     expect(Object.values(r.contributions).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 12);
@@ -154,7 +156,7 @@ describe('multi-label', () => {
     const text = read('examples/data/tags-3view/train.jsonl').split('\n').slice(0, 150).join('\n');
     const result = trainTask(text, profile, { model: 'logistic', C: 1 });
     const model = result.type === 'model' ? result.artifact : undefined;
-    const req = { profile: 'tags-3view', predictions: { image: { scores: [0.9, 0.1, 0.1, 0.2, 0.8, 0.7] } } };
+    const req = { task: 'multilabel', profile: 'tags-3view', predictions: { image: { scores: [0.9, 0.1, 0.1, 0.2, 0.8, 0.7] } } };
     const r = MultilabelResponse.parse(fuse('learned', req, lookupOf(profile, model)));
     expect(Object.keys(r.scores)).toEqual(profile.labels);
     expect(r.modalities.missing).toEqual(['audio', 'text']);

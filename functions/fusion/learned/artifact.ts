@@ -2,7 +2,15 @@ import * as z from 'zod/mini';
 import { Classes, meta } from '../schemas.js';
 import type { MODEL_KINDS } from '../training.js';
 
-const Vector = z.array(z.number());
+/**
+ * The largest magnitude a model parameter may have. Trained models stay far below it; above it,
+ * sums over 64,000 features and two hidden layers could overflow to Infinity and the answer
+ * would be NaN, so such an artifact is refused when it is published or loaded.
+ */
+export const MAX_PARAMETER = 1e6;
+const bounded = `must be between -${MAX_PARAMETER} and ${MAX_PARAMETER}; retrain with more regularisation (a smaller C or a larger alpha)`;
+const Vector = z.array(z.number().check(z.gte(-MAX_PARAMETER, `a model parameter ${bounded}`), z.lte(MAX_PARAMETER, `a model parameter ${bounded}`)));
+const Distribution = z.array(z.number().check(z.gte(0, 'a fill value is a probability between 0 and 1'), z.lte(1, 'a fill value is a probability between 0 and 1')));
 const Rows = z.array(Vector);
 
 const MetricsShape = z.object({ accuracy: z.number(), macroF1: z.number(), logLoss: z.number(), brier: z.number(), ece: z.number() });
@@ -21,7 +29,7 @@ const common = {
   version: z.literal(1, { error: 'version must be 1 (the only fusion-model version this service reads)' }),
   classes: Classes,
   modalities: z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'modalities needs at least one modality name')),
-  fill: meta(z.record(z.string(), Vector), { description: "Each modality's mean training distribution, used when it is absent." }),
+  fill: meta(z.record(z.string(), Distribution), { description: "Each modality's mean training distribution, used when it is absent." }),
   training: Training,
 };
 

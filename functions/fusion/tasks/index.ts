@@ -17,6 +17,7 @@ import { TASKS, type Task, tasksOf } from './task.js';
 
 export * from './task.js';
 export { profileTask } from './common.js';
+import { profileTask } from './common.js';
 
 /** The answer to one request of any task. */
 export type AnyResponse = FusionResponse | RegressionResponse | MultilabelResponse;
@@ -30,26 +31,47 @@ export const TASK_RULES = { regression: REGRESSION_RULES, multilabel: MULTILABEL
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The `task` a request or batch states, when it states one other than classification. */
+export function statedTask(input: unknown): string | undefined {
+  return isObject(input) && input.task !== undefined && input.task !== 'classification' ? (input.task as string) : undefined;
+}
+
 /**
- * A request's or batch's task: its `task`, else the task of the profile it (or, in a batch, its
- * first item) names, else classification. An unknown task, or an explicit task that
- * contradicts the profile's, is a 400.
+ * A request's or batch's task: its `task` (a batch's applies to every item), else
+ * classification. An unknown task is a 400, and so is a classification request naming a
+ * profile (or, in a batch, an item naming one) of another task.
  */
 export function taskOf(input: unknown, lookup?: ProfileLookup): Task {
   if (!isObject(input)) return 'classification';
-  const given = input.task;
-  if (given !== undefined && !(TASKS as readonly unknown[]).includes(given))
+  const given = input.task ?? 'classification';
+  if (!(TASKS as readonly unknown[]).includes(given))
     throw new InvalidRequestError([{ path: 'task', message: `task must be one of: ${TASKS.join(', ')} (default classification)` }]);
-  const first = Array.isArray(input.items) && isObject(input.items[0]) ? input.items[0] : undefined;
-  const ref = typeof input.profile === 'string' ? input.profile : typeof first?.profile === 'string' ? first.profile : undefined;
-  const fromProfile = ref === undefined || !lookup ? undefined : (lookup(ref)?.profile as { task?: Task } | undefined);
-  const own = fromProfile ? (fromProfile.task ?? 'classification') : undefined;
-  const task = (given ?? first?.task ?? own ?? 'classification') as Task;
-  if (task === 'classification' && own && own !== 'classification')
+  if (given === 'classification' && lookup) {
+    checkClassificationProfile(input.profile, lookup, 'profile');
+    if (Array.isArray(input.items)) input.items.forEach((item, i) => isObject(item) && checkClassificationProfile(item.profile, lookup, `items.${i}.profile`));
+  }
+  return given as Task;
+}
+
+function checkClassificationProfile(ref: unknown, lookup: ProfileLookup, path: string): void {
+  if (typeof ref !== 'string') return;
+  const own = profileTask(lookup(ref)?.profile);
+  if (own !== 'classification')
+    throw new InvalidRequestError([{ path, message: `profile "${ref}" is a ${own} profile but the request's task is classification; send "task": "${own}"` }]);
+}
+
+/** Profile names a regression or multi-label request or batch refers to (at most `max`, else 400). */
+export function taskProfiles(input: unknown, max: number = LIMITS.maxProfilesPerRequest): string[] {
+  const names: string[] = [];
+  const add = (v: unknown) => typeof v === 'string' && !names.includes(v) && names.push(v);
+  if (!isObject(input)) return names;
+  add(input.profile);
+  if (Array.isArray(input.items)) for (const item of input.items) if (isObject(item)) add(item.profile);
+  if (names.length > max)
     throw new InvalidRequestError([
-      { path: 'profile', message: `profile "${ref}" is a ${own} profile but the request's task is classification; send "task": "${own}" or name a classification profile` },
+      { path: 'profile', message: `a request may name at most ${max} distinct profiles (FUSION_MAX_PROFILES_PER_REQUEST), this one names ${names.length}; send one batch per profile` },
     ]);
-  return task;
+  return names;
 }
 
 /** The 400 of a strategy without a form for the task, listing those that have one. */
@@ -89,7 +111,8 @@ const BATCHES = {
 };
 
 /** Fuses one request or a batch of a regression or multi-label task. */
-export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, input: unknown, lookup?: ProfileLookup): AnyResponse | AnyBatchResponse {
+export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: { maxProfiles?: number } = {}): AnyResponse | AnyBatchResponse {
+  taskProfiles(input, limits.maxProfiles);
   checkTask(strategy, task);
   const form = FORMS[task] as unknown as {
     item: z.ZodMiniType<Record<string, unknown>>;
