@@ -73,6 +73,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }, help, io, { required: ['data', 'profile', 'model', 'out'] });
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
+  if (![...TRAIN_KINDS, 'ridge', 'thresholds'].includes(args.model))
+    return usage(`--model must be one of: ${TRAIN_KINDS.join(', ')} (a regression profile: ridge; a multi-label profile: logistic, thresholds).`, help, io);
   try {
     const task = await taskProfile(args.profile, io);
     if (task) return await trainTaskCommand(args, task.profile, io);

@@ -10,7 +10,7 @@ import { fuseAny } from '../fusion/fuse.js';
 import { problem } from '../fusion/problem.js';
 import { STRATEGIES, type StrategyName } from '../fusion/registry.js';
 import type { Strategy } from '../fusion/strategy.js';
-import { BatchResponse, FusionBatch, FusionRequest, FusionResponse, LIMITS, Problem } from '../fusion/schemas.js';
+import { FusionBatch, FusionRequest, FusionResponse, LIMITS, Problem } from '../fusion/schemas.js';
 import {
   MultilabelBatch, MultilabelRequest, MultilabelResponse, RegressionBatch, RegressionRequest, RegressionResponse,
   TaskBatch, TaskBatchResponse, TaskRequest, TaskResponse, tasksOf,

@@ -1,5 +1,6 @@
 import { STRATEGIES } from '../registry.js';
 import type { Profile } from '../schemas.js';
+import { tasksOf } from '../tasks/task.js';
 import type { Strategy } from '../strategy.js';
 import { InvalidRequestError } from '../errors.js';
 import { MODEL_KINDS, type ModelKind } from './artifact.js';
@@ -56,7 +57,7 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   };
   const entries: EvalEntry[] = [];
   for (const strategy of Object.values(STRATEGIES) as Strategy[]) {
-    if (strategy.name === 'learned') continue;
+    if (strategy.name === 'learned' || !tasksOf(strategy).includes('classification')) continue;
     entries.push(entry(strategy.name, 'rule', used.map((e) => combine(strategy, e, C))));
   }
   for (const { name, artifact } of o.models ?? []) {

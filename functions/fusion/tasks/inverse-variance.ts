@@ -8,7 +8,7 @@ import { unsupportedTask } from './index.js';
  */
 export const inverseVariance: Strategy = {
   name: 'inverse-variance',
-  description: 'Inverse-variance weighting (regression): weights ∝ weight / std², with the fused std.',
+  description: 'Inverse-variance weighting (regression): weights ∝ weight / std^2, with the fused std.',
   weighted: true,
   tasks: ['regression'],
   parameters: ['task', 'predictions.*.std', 'weights', 'options.minModalities'],
