@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuse } from '../../functions/fusion/index.js';
+import { fuse, toProblem } from '../../functions/fusion/index.js';
 import type { MultilabelResponse } from '../../functions/fusion/tasks/multilabel.js';
 import type { RegressionResponse } from '../../functions/fusion/tasks/regression.js';
 
@@ -90,6 +90,36 @@ describe('multi-label laws', () => {
           });
         },
       ),
+    );
+  });
+});
+
+describe('bounded input', () => {
+  it('answers any JSON with a task either with a decision or a 4xx problem, never a crash', () => {
+    const anyJson = fc.jsonValue({ maxDepth: 4 });
+    const request = fc.record(
+      {
+        task: fc.constantFrom('regression', 'multilabel', 'classification', 'nope'),
+        labels: fc.oneof(fc.array(fc.constantFrom('a', 'b', '__proto__', ''), { maxLength: 3 }), anyJson),
+        predictions: fc.oneof(
+          fc.dictionary(fc.constantFrom('x', 'y', '__proto__', ''), fc.oneof(fc.record({ value: fc.double() }), fc.record({ scores: fc.array(fc.double(), { maxLength: 3 }) }), anyJson), { maxKeys: 3 }),
+          anyJson,
+        ),
+        weights: anyJson,
+        options: anyJson,
+        items: fc.array(anyJson, { maxLength: 3 }),
+      },
+      { requiredKeys: ['task'] },
+    );
+    fc.assert(
+      fc.property(request, fc.constantFrom('average', 'median', 'inverse-variance', 'product', 'learned', 'borda'), (r, s) => {
+        try {
+          fuse(s, r);
+        } catch (e) {
+          expect(toProblem(e).status).toBeLessThan(500);
+        }
+      }),
+      { numRuns: 400, seed: 17 },
     );
   });
 });

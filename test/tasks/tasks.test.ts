@@ -143,6 +143,14 @@ describe('multi-label', () => {
     expect(problemOf('inverse-variance', ISSUE_MULTILABEL).status).toBe(400);
   });
 
+  it('should refuse, before any work, a batch whose answer would be over the response limit (413)', () => {
+    const labels = Array.from({ length: 1000 }, (_, l) => `label-${l}`);
+    const items = Array.from({ length: 200 }, () => ({ predictions: { x: { scores: labels.map(() => 0.5) } } }));
+    const p = problemOf('average', { task: 'multilabel', labels, items });
+    expect(p.status).toBe(413);
+    expect(p.detail).toContain('FUSION_MAX_RESPONSE_BYTES');
+  });
+
   it('should fuse a batch with shared labels, item ids, and report every bad item with its index', () => {
     const batch = { task: 'multilabel', labels: ['a', 'b'], items: [{ id: 1, predictions: { x: { scores: [0.2, 0.9] } } }, { id: 2, predictions: { x: { scores: [0.6, 0.1] } } }] };
     const r = fuse('average', batch) as { results: MultilabelResponse[] };

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { type FieldError, FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
+import type { FuseLimits } from '../fuse.js';
 import { type ProfileLookup, parseWith } from '../prepare.js';
 import { FusionBatch, FusionRequest, FusionResponse, LIMITS, Profile, meta } from '../schemas.js';
 import { MultilabelArtifact } from '../learned/multilabel.js';
@@ -110,9 +111,41 @@ const BATCHES = {
   multilabel: z.strictObject(batchShape(MultilabelItem), { error: objectError('a batch', [...Object.keys(MultilabelItem.def.shape), 'items']) }),
 };
 
+// Bytes of an answer beyond its names: keys, punctuation and up to 24 characters per number.
+const PER_NUMBER = 32;
+const PER_RESPONSE = 240;
+
+/**
+ * Throws `response-too-large` (413) when the answer would exceed `maxBytes`, estimated from the
+ * labels and modalities of each item (its own, the batch's or its profile's) before any work.
+ */
+function checkTaskResponseSize(input: unknown, lookup: ProfileLookup | undefined, maxBytes: number = LIMITS.maxResponseBytes): void {
+  if (!isObject(input)) return;
+  const items = Array.isArray(input.items) ? input.items : [input];
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+  let total = 0;
+  for (const raw of items) {
+    const r = isObject(raw) ? raw : {};
+    const ref = typeof r.profile === 'string' ? r.profile : typeof input.profile === 'string' ? input.profile : undefined;
+    const profile = ref === undefined ? undefined : (lookup?.(ref)?.profile as unknown as { labels?: string[]; modalities?: string[] } | undefined);
+    const labels = strings(r.labels ?? input.labels ?? profile?.labels);
+    const names = new Set([...Object.keys(isObject(input.predictions) ? input.predictions : {}), ...Object.keys(isObject(r.predictions) ? r.predictions : {})]);
+    for (const m of strings(r.modalities ?? input.modalities ?? profile?.modalities)) names.add(m);
+    total += PER_RESPONSE + (ref?.length ?? 0);
+    for (const l of labels) total += 2 * l.length + PER_NUMBER;
+    for (const m of names) total += 2 * m.length + PER_NUMBER;
+  }
+  if (total > maxBytes)
+    throw new FusionError(
+      'response-too-large',
+      `The answer would be about ${total} bytes, over the limit of ${maxBytes} (FUSION_MAX_RESPONSE_BYTES). ${items.length > 1 ? 'Split the batch into smaller ones, or use the S3 batch input for large jobs' : 'Send fewer labels or modalities'}.`,
+    );
+}
+
 /** Fuses one request or a batch of a regression or multi-label task. */
-export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: { maxProfiles?: number } = {}): AnyResponse | AnyBatchResponse {
+export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): AnyResponse | AnyBatchResponse {
   taskProfiles(input, limits.maxProfiles);
+  checkTaskResponseSize(input, lookup, limits.maxResponseBytes);
   checkTask(strategy, task);
   const form = FORMS[task] as unknown as {
     item: z.ZodMiniType<Record<string, unknown>>;

@@ -20,7 +20,9 @@ const unit = (what: string) =>
 
 const mapOf = <T extends z.ZodMiniType>(value: T, error: string) => z.catchall(z.object({}, { error }), value);
 
-const Label = z.string({ error: 'a label must be a string' }).check(z.minLength(1, 'a label must not be empty'));
+const Label = z
+  .string({ error: 'a label must be a string' })
+  .check(z.minLength(1, 'a label must not be empty'), z.maxLength(LIMITS.maxClassName, `a label must be at most ${LIMITS.maxClassName} characters`));
 
 /** The label names of a multi-label request or profile. */
 export const Labels = z
