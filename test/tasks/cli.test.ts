@@ -43,6 +43,11 @@ describe('fusion train, evaluate and fuse on regression data', () => {
     const published = await cli(['publish', '--model', model, '--key', 'models/diabetes-ridge.json'], '', env);
     expect(published.code, published.stderr).toBe(0);
     expect((await cli(['publish', '--profile', join(dir, 'profile.json')], '', env)).code).toBe(0);
+    // A profile whose model is of another task is refused, naming both tasks.
+    await writeFile(join(dir, 'tags-model.json'), JSON.stringify({ ...JSON.parse(await readFile(model, 'utf8')), task: 'multilabel', kind: 'logistic' }));
+    const wrong = await cli(['publish', '--model', join(dir, 'tags-model.json')], '', env);
+    expect(wrong.code).toBe(2);
+    expect(JSON.parse(wrong.stderr).detail).toContain('model artifact');
     const request = { task: 'regression', profile: 'diabetes-3view', predictions: { body: { value: 150 }, serum: { value: 170 }, bmi: { value: 160 } } };
     const fused = await cli(['fuse', '--strategy', 'learned', '--compact'], JSON.stringify(request), env);
     expect(fused.code, fused.stderr).toBe(0);
