@@ -8,7 +8,7 @@
  * process, which is robust to other load on the machine; the result is the median of ROUNDS rounds.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { type FusionResponse, STRATEGIES, fuseOne } from '../../functions/fusion/index.js';
+import { STRATEGIES, fuseOne } from '../../functions/fusion/index.js';
 import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
 
@@ -110,7 +110,7 @@ function measure({ K, C, items, rule }: Job): number[] {
   const d = dataset(K, C, items);
   const f = new Float64Array(C);
   const strategy = rule === BASELINE ? undefined : STRATEGIES[rule as (typeof RULES)[number]];
-  const step = strategy ? (i: number) => (sink += (fuseOne(strategy, d.requests[i]) as FusionResponse).confidence) : (i: number) => baseline(d, i, f);
+  const step = strategy ? (i: number) => (sink += fuseOne(strategy, d.requests[i]).confidence) : (i: number) => baseline(d, i, f);
   rate(items, step); // warm-up
   return Array.from({ length: ROUNDS }, () => rate(items, step));
 }

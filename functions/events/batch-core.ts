@@ -6,7 +6,7 @@ import {
   type ResolvedProfile,
   type Strategy,
   UnavailableError,
-  fuseOne,
+  fuseOneAny,
   getStrategy,
   problem,
   referencedProfiles,
@@ -77,7 +77,7 @@ function lineFuser(options: BatchOptions): LineFuser {
       if (!hit.ok) return { line, id, error: toProblem(hit.error) };
     }
     try {
-      return { id, line, result: fuseOne(s, input, lookup) };
+      return { id, line, result: fuseOneAny(s, input, lookup) };
     } catch (e) {
       if (e instanceof UnavailableError) throw e;
       return { line, id, error: toProblem(e) };

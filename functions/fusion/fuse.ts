@@ -140,8 +140,17 @@ export function fuseAny(strategy: Strategy, input: unknown, lookup?: ProfileLook
   return fuseParsed(strategy, parsed, lookup, limits);
 }
 
+/**
+ * Validates and fuses one classification request (a batch is refused). The answer is typed for
+ * classification, which is what its callers send; a request stating another task still gets
+ * that task's answer, typed by `fuseOneAny`.
+ */
+export function fuseOne(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): FusionResponse {
+  return fuseOneAny(strategy, input, lookup, limits) as FusionResponse;
+}
+
 /** Validates and fuses one request of any task (a batch is refused). */
-export function fuseOne(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): AnyResponse {
+export function fuseOneAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): AnyResponse {
   if (isBatch(input)) throw new InvalidRequestError([{ path: 'items', message: 'send one request here, not a batch' }]);
   return fuseAny(strategy, input, lookup, limits) as AnyResponse;
 }

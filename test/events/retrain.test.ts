@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FusionResponse, fuseOne, getStrategy } from '../../functions/fusion/index.js';
+import { fuseOne, getStrategy } from '../../functions/fusion/index.js';
 import type { RetrainOutcome } from '../../functions/events/retrain.js';
 import type { LocalServer } from '../../functions/local/server.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
@@ -61,7 +61,7 @@ async function fuseLearned(): Promise<Json> {
 }
 /** What the learned strategy must answer with `artifact` as the profile's model. */
 function expectedWith(artifact: unknown, profile: unknown) {
-  return fuseOne(getStrategy('learned'), request, () => ({ profile: profile as never, model: artifact })) as FusionResponse;
+  return fuseOne(getStrategy('learned'), request, () => ({ profile: profile as never, model: artifact }));
 }
 
 describe('S3-triggered retraining', () => {
