@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   profiles: { summary: 'list the stored profiles, or get one (validated, with its version)', load: () => import('./profiles.js') },
   train: { summary: 'train a learned fusion model, or fit average weights / temperatures', load: () => import('./train.js') },
   evaluate: { summary: 'compare every rule, model and modality on labelled data (table, JSON, HTML report)', load: () => import('./evaluate.js') },
+  dataset: { summary: 'join the decision log with label feedback into training data for fusion train', load: () => import('./dataset.js') },
 };
 
 export const help = () => `Usage: fusion <command> [options]

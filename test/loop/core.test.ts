@@ -121,3 +121,20 @@ describe('dataset from decisions and feedback', () => {
     expect(report).toEqual({ decisions: 5, labelled: 3, unlabelled: 1, orphanLabels: 1, withoutInputs: 1, duplicates: 1, conflicts: 1, repeatedDecisions: 1 });
   });
 });
+
+describe('label-free monitoring', () => {
+  it('should count missing, confidence, disagreement, contribution and drift per modality', async () => {
+    const { modalityStats, referenceShares } = await import('../../functions/fusion/loop/monitor.js');
+    const lines = [decision('x1'), decision('x2'), { ...decision('x3'), modalities: { text: { label: 'pos', confidence: 0.6, weight: 1, contribution: 1 } } }];
+    const stats = modalityStats(lines, ['text', 'audio', 'video'], classes, { text: [0.5, 0.5], audio: [0.5, 0.5] });
+    // Each decision: text says pos at 0.8 (0.6 in x3), audio neg at 0.9 (absent in x3); the average picks neg.
+    expect(lines[0]!.output.label).toBe('neg');
+    expect(stats.text).toMatchObject({ decisions: 3, missingRate: 0, disagreementRate: 1, classShares: [0, 1] });
+    expect(stats.text!.meanConfidence).toBeCloseTo((0.8 + 0.8 + 0.6) / 3, 12);
+    expect(stats.audio).toMatchObject({ missingRate: 1 / 3, disagreementRate: 0, meanConfidence: 0.9, classShares: [1, 0] });
+    expect(stats.video).toMatchObject({ missingRate: 1, meanConfidence: null });
+    expect(stats.text!.drift).toBe(true);
+    expect(stats.text!.psi).toBeCloseTo(psi([0.5, 0.5], [0, 1]), 12);
+    expect(referenceShares([[Float64Array.of(0.2, 0.8), undefined], [Float64Array.of(0.9, 0.1), Float64Array.of(0.4, 0.6)]], ['a', 'b'], 2)).toEqual({ a: [0.5, 0.5], b: [0, 1] });
+  });
+});
