@@ -26,6 +26,8 @@ export interface Strategy {
   votes?: boolean;
   /** The tasks this strategy has a form for (default: classification only). */
   tasks?: readonly Task[];
+  /** Extra response fields of the rule (dempster-shafer's `conflict`), called after `combine` on the same request. */
+  details?(p: Prepared): Record<string, number>;
 }
 
 /** Normalises `v` in place to sum 1; an all-zero vector becomes uniform. */
