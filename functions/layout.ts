@@ -11,6 +11,8 @@ export const PREFIX = {
   batchInLarge: 'batch/in-large/',
   batchOut: 'batch/out/',
   training: 'training/',
+  /** The operator's holdouts: retraining reads them and can never write them. */
+  validation: 'validation/',
   reports: 'reports/',
   /** The decision log, written by Firehose as gzipped JSON lines under `dt=YYYY-MM-DD/`. */
   decisions: 'decisions/',

@@ -1,10 +1,10 @@
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { EventEmitter, once } from 'node:events';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { STRATEGY_NAMES, getStrategy } from '../fusion/index.js';
 import { type ProfileLoader, runBatch } from '../events/batch-core.js';
-import { READ_CHUNK_BYTES, type Sink, readLines, writableSink } from '../events/lines.js';
+import { READ_CHUNK_BYTES, type Sink, maxLineBytes, readLines, writableSink } from '../events/lines.js';
 import { createStore } from '../store/index.js';
 import { EXIT, type Io, fail, fileError, usage, parseCommand } from './io.js';
 import { readProfileFile } from './profile-arg.js';
@@ -31,6 +31,11 @@ large-batch state machine (a Step Functions Distributed Map) instead of here:
       --state-machine ARN  the stack output LargeBatchStateMachineArn
                         (default: FUSION_BATCH_STATE_MACHINE_ARN)
   Prints {"executionArn", "startDate", "results"}.
+
+Lines may end with LF, CRLF or CR; a UTF-8 byte-order mark at the start is ignored. A line
+longer than FUSION_MAX_LINE_BYTES (default 1048576) is skipped unread and reported as a
+"line-too-long" error record, and a line that is not valid UTF-8 as "invalid-utf8"; the lines
+after them are fused as usual, and memory stays flat whatever the line lengths.
 
 A progress bar is drawn on standard error when it is a terminal. The summary
 {"lines", "fused", "failed", "seconds"} is printed on standard error at the end.
@@ -59,15 +64,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
   for (const opt of ['strategy', 'input', 'output'] as const) if (!args[opt]) return usage(`--${opt} is required.`, help, io);
   try {
     getStrategy(args.strategy!);
+    const maxLine = maxLineBytes(io.env);
     const { loadProfile, defaultProfile } = await profiles(args.profile, io);
     const size = args.input === '-' ? 0 : await inputSize(args.input!);
-    const counted = countBytes(args.input === '-' ? io.stdin : createReadStream(args.input!, { highWaterMark: READ_CHUNK_BYTES }));
+    const counted = countBytes(args.input === '-' ? io.stdin : fileChunks(args.input!));
     const output: Sink & { end?(): Promise<void> } = args.output === '-' ? ioSink(io.stdout) : await openOutput(args.output!);
     const errors = args.errors ? await openOutput(args.errors) : undefined;
     const bar = io.stderr.isTTY && size > 0 ? progressBar(size, io.stderr) : undefined;
     let summary;
     try {
-      summary = await runBatch(readLines(counted), { output, errors: errors ?? ioSink(io.stderr), onProgress: bar && ((s) => bar.update(counted.bytes, { lines: s.lines, failed: s.failed })) }, {
+      summary = await runBatch(readLines(counted, { maxLineBytes: maxLine }), { output, errors: errors ?? ioSink(io.stderr), onProgress: bar && ((s) => bar.update(counted.bytes, { lines: s.lines, failed: s.failed })) }, {
         strategy: args.strategy!,
         loadProfile,
         ...(defaultProfile ? { defaultProfile } : {}),
@@ -108,6 +114,31 @@ async function profiles(ref: string | undefined, io: Io): Promise<{ loadProfile:
   const local = await readProfileFile(ref, io);
   const own = local.profile.name;
   return { loadProfile: async (name) => (name === own ? local : fromStore(name)), defaultProfile: own };
+}
+
+/**
+ * A file's bytes in chunks read into one reused buffer: the reader consumes each chunk before it
+ * asks for the next (`readLines` copies what it keeps), so reading a file makes no garbage, and
+ * memory stays flat even while a long line is skipped (a stream's fresh chunk per read is
+ * external memory the GC collects late: about 60 MB more peak RSS over a 200 MB line).
+ */
+async function* fileChunks(file: string): AsyncGenerator<Buffer> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (e) {
+    throw fileError(file, 'read', e);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 async function inputSize(file: string): Promise<number> {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { InvalidRequestError, NotFoundError, type Profile } from '../fusion/index.js';
-import { type Store, checkModel, checkModelFits, checkProfile, createStore } from '../store/index.js';
+import { type Store, checkModel, checkModelFits, checkProfile, createStore, modelKeyProblem } from '../store/index.js';
 import { EXIT, type Io, fail, parseJson, readText, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion publish (--profile FILE | --model FILE) [--bucket B] [--key K]
@@ -19,7 +19,8 @@ Options:
   -b, --bucket B        the S3 bucket (default: FUSION_BUCKET); without either, the local
                         store: FUSION_STORE_DIR, default .fusion/store/ (gitignored), which
                         npm start reads before the shipped examples/profiles/
-  -k, --key K           the key to write, under FUSION_PREFIX when set
+  -k, --key K           the key to write, under FUSION_PREFIX when set; a model's key must be
+                        a plain relative key under models/ (profiles can name no other)
   -h, --help            show this help
 
 Exit codes: 0 uploaded; 2 invalid file or usage (an RFC 9457 problem object on stderr); 1 the
@@ -57,6 +58,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     } else {
       checkModel(raw, file);
       key = args.key ?? `models/${basename(file)}`;
+      const problem = modelKeyProblem(key);
+      if (problem) throw new InvalidRequestError([{ path: '--key', message: `${problem} (profiles can only name models there)` }]);
     }
     const put = await store.putJson(key, raw);
     io.stdout.write(`${JSON.stringify({ ...put, location: store.location }, null, 2)}\n`);

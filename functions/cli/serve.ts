@@ -8,7 +8,9 @@ POST /v1/fuse/<strategy>, GET /v1/strategies, GET /v1/health, GET /v1/openapi.js
 and the playground page at GET /.
 Profiles come from FUSION_STORE_DIR (default: .fusion/store/, where "fusion publish" writes,
 then the shipped examples/profiles/), or from S3 when FUSION_BUCKET is set. Ctrl-C or SIGTERM
-(kill with the pid it prints) stops it.
+(kill with the pid it prints, or send it to npm start itself) stops it. Each connection must
+send its headers within 10 s and its request within 30 s; idle keep-alive connections close
+after 5 s; at most 1,000 connections are open at once.
 
 Options:
   -p, --port N      port (default: $PORT or 3000; 0 picks a free one)

@@ -12,7 +12,7 @@ import {
   referencedProfiles,
   toProblem,
 } from '../fusion/index.js';
-import { type Sink, parseLine } from './lines.js';
+import { type Line, LineFault, type Sink, parseLine } from './lines.js';
 
 /** Loads a profile by reference (`name` or `name@version`), for example `store.getProfile`. */
 export type ProfileLoader = (ref: string) => Promise<ResolvedProfile>;
@@ -105,12 +105,13 @@ function lineFuser(options: BatchOptions): LineFuser {
 /**
  * Fuses a JSONL stream, one request per line, in input order: `{"id", "line", "result"}` per
  * fused line and `{"line", "id", "error": <problem>}` per bad line (line numbers count every
- * physical line from 1; blank lines are skipped). One bad line never stops the run. Profiles a
- * line names are loaded once per run. Only a store that cannot be reached (`UnavailableError`)
+ * physical line from 1; blank lines are skipped; a `LineFault` from `readLines`, a line too long
+ * or not UTF-8, is a `line-too-long` or `invalid-utf8` record). One bad line never stops the
+ * run. Profiles a line names are loaded once per run. Only a store that cannot be reached (`UnavailableError`)
  * stops the run, since retrying later can succeed; the caller then discards partial output.
  */
 export async function runBatch(
-  source: AsyncIterable<string | Iterable<string>>,
+  source: AsyncIterable<string | Iterable<Line>>,
   sinks: BatchSinks,
   options: BatchOptions,
 ): Promise<BatchSummary> {
@@ -123,11 +124,11 @@ export async function runBatch(
     let errs = '';
     for (const text of typeof group === 'string' ? [group] : group) {
       lineNo++;
-      if (isBlank(text)) continue;
+      if (typeof text === 'string' && isBlank(text)) continue;
       summary.lines++;
       let rec: BatchRecord | Promise<BatchRecord>;
       try {
-        rec = fuseLine(parseLine(text), lineNo);
+        rec = text instanceof LineFault ? faultRecord(text, lineNo) : fuseLine(parseLine(text), lineNo);
       } catch (e) {
         if (!(e instanceof SyntaxError)) throw e;
         rec = { line: lineNo, id: null, error: problem('invalid-json', `line ${lineNo} is not valid JSON: ${e.message}`) };
@@ -155,6 +156,15 @@ export async function fuseItems(items: readonly { index: number; request: unknow
     out.push(rec instanceof Promise ? await rec : rec);
   }
   return out;
+}
+
+/** The error record of a line that was never read as text. */
+function faultRecord(fault: LineFault, line: number): BatchRecord {
+  const error =
+    fault.kind === 'line-too-long'
+      ? problem('line-too-long', `line ${line} is ${fault.bytes} bytes, over FUSION_MAX_LINE_BYTES (${fault.limit}); it was skipped unread. Split it into smaller requests (one per line), or raise FUSION_MAX_LINE_BYTES.`)
+      : problem('invalid-utf8', `line ${line} is not valid UTF-8 text; it was skipped. Save the file as UTF-8 (ids and class names must not be guessed from other encodings).`);
+  return { line, id: null, error };
 }
 
 async function loadOnce(ref: string, loader: ProfileLoader | undefined): Promise<Loaded> {

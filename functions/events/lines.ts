@@ -1,5 +1,7 @@
 import type { Writable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
+import { positiveInt } from '../limits.js';
 
 /**
  * Read size for batch files. Small reads keep little alive between garbage collections (in our
@@ -7,43 +9,148 @@ import { once } from 'node:events';
  */
 export const READ_CHUNK_BYTES = 16 * 1024;
 
-const NEWLINE = 0x0a;
+/** Default of `FUSION_MAX_LINE_BYTES`: the longest line a batch file may have (1 MiB). */
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+
+/**
+ * `FUSION_MAX_LINE_BYTES` from `env` (default 1 MiB): a whole number of bytes >= 1, else a
+ * configuration error naming the setting.
+ */
+export function maxLineBytes(env: NodeJS.ProcessEnv): number {
+  return positiveInt(env, 'FUSION_MAX_LINE_BYTES', DEFAULT_MAX_LINE_BYTES);
+}
+
+/**
+ * A line that cannot be read as text: longer than the limit (its bytes were counted, never
+ * kept) or not valid UTF-8. The batch reports it as an error record and goes on.
+ */
+export class LineFault {
+  constructor(
+    readonly kind: 'line-too-long' | 'invalid-utf8',
+    /** The line's length in bytes, without its line break. */
+    readonly bytes: number,
+    /** The limit in force (for `line-too-long`). */
+    readonly limit: number,
+  ) {}
+}
+
+/** One line of a batch file: its text, or why it has none. */
+export type Line = string | LineFault;
+
+const LF = 0x0a;
 const CR = 0x0d;
 
 /**
  * Splits a byte or text stream into lines, yielded in groups (one group per chunk read) so the
- * consumer can work synchronously through a chunk. Handles CRLF, multi-byte UTF-8 characters
- * split across chunks and a last line without a newline. Memory is bounded by the chunk size
- * plus the longest line; the source is only pulled as fast as the consumer asks.
+ * consumer can work synchronously through a chunk. A line ends at LF, CRLF or a lone CR (a CRLF
+ * cut between two chunks is still one break); a last line needs no break. A UTF-8 byte-order
+ * mark at the start is dropped. A line longer than `maxLineBytes` (default 1 MiB) is a
+ * `LineFault` whose bytes are counted and dropped as they arrive, and a line that is not valid
+ * UTF-8 is one too (never decoded with U+FFFD replacements). Memory is bounded by the chunk size
+ * plus `maxLineBytes`, whatever the file holds; the source is only pulled as fast as the
+ * consumer asks.
  *
- * A group decodes its lines one at a time, as it is iterated (once), from the chunk's bytes, so
- * no chunk-sized string stays alive while the lines are worked on. This matters on long runs:
- * each young-generation GC copies what is alive, and V8 doubles the young generation once those
- * copies add up to its size (a chunk string alive per GC doubled it after about 2M lines).
- * Splitting on the newline byte is safe: it never occurs inside a multi-byte UTF-8 character.
+ * A group decodes its lines one at a time, as it is iterated (once, fully: the reader's state
+ * advances with it), from the chunk's bytes, so no chunk-sized string stays alive while the
+ * lines are worked on. This matters on long runs: each young-generation GC copies what is alive,
+ * and V8 doubles the young generation once those copies add up to its size (a chunk string
+ * alive per GC doubled it after about 2M lines). Splitting on CR and LF bytes is safe: they never
+ * occur inside a multi-byte UTF-8 character.
  */
-export async function* readLines(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<IterableIterator<string>> {
-  let pending: Buffer[] = [];
+export async function* readLines(source: AsyncIterable<Uint8Array | string>, options: { maxLineBytes?: number } = {}): AsyncGenerator<Iterable<Line>> {
+  const reader = new LineReader(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   for await (const chunk of source) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const end = bytes.lastIndexOf(NEWLINE) + 1;
-    if (end === 0) {
-      pending.push(Buffer.from(bytes));
-      continue;
-    }
-    const complete = pending.length ? Buffer.concat([...pending, bytes.subarray(0, end)]) : bytes.subarray(0, end);
-    pending = end < bytes.length ? [Buffer.from(bytes.subarray(end))] : [];
-    yield linesOf(complete);
+    if (bytes.length === 0) continue;
+    const lf = bytes.indexOf(LF);
+    const cr = bytes.indexOf(CR);
+    if (lf < 0 && cr < 0) reader.hold(bytes, 0);
+    else yield reader.lines(bytes, lf, cr);
   }
-  if (pending.length) yield linesOf(Buffer.concat(pending));
+  if (reader.pending) yield reader.rest();
 }
 
-function* linesOf(bytes: Buffer): IterableIterator<string> {
-  for (let start = 0; start < bytes.length; ) {
-    let end = bytes.indexOf(NEWLINE, start);
-    if (end < 0) end = bytes.length;
-    yield bytes.toString('utf8', start, end > start && bytes[end - 1] === CR ? end - 1 : end);
-    start = end + 1;
+/** The state between chunks: the start of the line being read, or the count of a line being skipped. */
+class LineReader {
+  private parts: Buffer[] = [];
+  private held = 0;
+  private skipping = false;
+  /** The previous chunk ended with CR: a LF starting this one belongs to that break. */
+  private afterCR = false;
+  private first = true;
+
+  constructor(private readonly max: number) {}
+
+  /** Whether a line without a break is left at the end of the input. */
+  get pending(): boolean {
+    return this.skipping || this.held > 0;
+  }
+
+  /** Keeps `bytes[start..]`, the beginning of a line, or only counts it once the line is too long. */
+  hold(bytes: Buffer, start: number): void {
+    if (this.afterCR && bytes[start] === LF) start++;
+    this.afterCR = false;
+    const n = bytes.length - start;
+    if (n === 0) return;
+    this.held += n;
+    if (this.skipping) return;
+    if (this.held > this.max) {
+      this.skipping = true;
+      this.parts = [];
+    } else this.parts.push(Buffer.from(bytes.subarray(start)));
+  }
+
+  /** The lines a chunk completes; `lf` and `cr` are the first positions of each byte (or -1). */
+  *lines(bytes: Buffer, lf: number, cr: number): Generator<Line> {
+    let start = 0;
+    if (this.afterCR) {
+      this.afterCR = false;
+      if (bytes[0] === LF) start = 1;
+    }
+    for (;;) {
+      if (lf >= 0 && lf < start) lf = bytes.indexOf(LF, start);
+      if (cr >= 0 && cr < start) cr = bytes.indexOf(CR, start);
+      const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+      if (end < 0) break;
+      yield this.line(bytes, start, end);
+      start = end + 1;
+      if (end === cr) {
+        if (start === bytes.length) this.afterCR = true;
+        else if (bytes[start] === LF) start++;
+      }
+    }
+    if (start < bytes.length) this.hold(bytes, start);
+  }
+
+  /** The last line, which had no line break. */
+  *rest(): Generator<Line> {
+    yield this.line(Buffer.alloc(0), 0, 0);
+  }
+
+  private line(bytes: Buffer, start: number, end: number): Line {
+    const size = this.held + end - start;
+    const first = this.first;
+    this.first = false;
+    let line: Buffer = bytes;
+    if (this.skipping || size > this.max) {
+      this.reset();
+      return new LineFault('line-too-long', size, this.max);
+    }
+    if (this.held) {
+      line = Buffer.concat([...this.parts, bytes.subarray(start, end)], size);
+      start = 0;
+      end = size;
+      this.reset();
+    }
+    if (first && end - start >= 3 && line[start] === 0xef && line[start + 1] === 0xbb && line[start + 2] === 0xbf) start += 3;
+    if (!isUtf8(line.subarray(start, end))) return new LineFault('invalid-utf8', end - start, this.max);
+    return line.toString('utf8', start, end);
+  }
+
+  private reset(): void {
+    this.parts = [];
+    this.held = 0;
+    this.skipping = false;
   }
 }
 

@@ -3,13 +3,16 @@
  * the model kind of the profile's `training` section, writes the artifact to
  * `models/<profile>/<timestamp>.json` and a report (JSON and HTML) to
  * `reports/<profile>/<timestamp>/`, and repoints the profile at the new model only when the
- * promotion guardrail allows it, with a conditional write (If-Match the profile's ETag).
+ * promotion guardrail allows it, on the operator's holdout `validation/<profile>/*.jsonl` (or,
+ * without one, only with `training.autoPromote`), with a conditional write (If-Match the
+ * profile's ETag).
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { FusionError, type Profile, toProblem } from '../fusion/index.js';
-import { type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/learned/index.js';
+import { type Dataset, type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/learned/index.js';
+import { PREFIX } from '../layout.js';
 import { logger, metrics } from '../observability.js';
 import { renderReport } from '../report/index.js';
 import { checkModel, checkModelFits, checkProfile, decodeJson, s3Client } from '../store/index.js';
@@ -21,6 +24,8 @@ import { decodeKey } from './s3-event.js';
 
 const TRAINING = /^(.*?)training\/([A-Za-z0-9._-]{1,128})\/(.+)\.jsonl$/;
 const IO_TIMEOUT_MS = 30_000;
+/** The most a holdout may hold (files, bytes): it is read whole for every retraining. */
+export const HOLDOUT_LIMITS = { files: 20, bytes: 64 * 1024 * 1024 } as const;
 
 /** What one upload led to; `decision` is also in the report and the logs. */
 export interface RetrainOutcome {
@@ -56,7 +61,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   const at = { bucket, prefix, name, profileKey: `${prefix}profiles/${name}.json`, reportDir: `${prefix}reports/${name}/${stamp}/` };
   const source = `s3://${bucket}/${key}`;
 
-  let data, profile: Profile, profileEtag: string, prepared;
+  let data, profile: Profile, profileEtag: string, prepared, holdout;
   try {
     data = await getText(bucket, key);
     const raw = await getText(bucket, at.profileKey);
@@ -66,6 +71,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
     const config = trainingSection(profile);
     if (!config) throw new FusionError('invalid-request', `profile "${name}" has no "training" section; add one such as {"model": "logistic", "C": 1.0, "promotionMargin": 0.01}`);
     prepared = { config, dataset: parseDataset(data.text, profile) };
+    holdout = await getHoldout(bucket, `${prefix}${PREFIX.validation}${name}/`, profile);
   } catch (e) {
     if (!(e instanceof FusionError)) throw e;
     return reject(at, key, source, createdAt, e);
@@ -73,7 +79,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   const current = profile.model ? await getModel(bucket, prefix + profile.model.key, profile.model.versionId, profile, at.profileKey) : undefined;
   let trained;
   try {
-    trained = retrain(prepared.dataset, profile, prepared.config, current, { dataSha256: sha256(data.text), createdAt });
+    trained = retrain(prepared.dataset, profile, prepared.config, current, { dataSha256: sha256(data.text), createdAt, ...holdout });
   } catch (e) {
     if (!(e instanceof FusionError)) throw e;
     return reject(at, key, source, createdAt, e);
@@ -96,7 +102,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   });
   const report = {
     profile: name, createdAt, data: { source, etag: data.etag, rows: prepared.dataset.examples.length, sha256: artifact.training.dataSha256 },
-    training: prepared.config, model: { key: prefix + modelKey, kind: artifact.kind, ...(put.VersionId ? { versionId: put.VersionId } : {}) },
+    training: prepared.config, holdout: holdout ? { source: holdout.holdoutSource, rows: holdout.holdout.examples.length } : null, model: { key: prefix + modelKey, kind: artifact.kind, ...(put.VersionId ? { versionId: put.VersionId } : {}) },
     previousModel: profile.model ?? null, promoted: final.promote, decision: final, evaluation,
   };
   const html = withDecision(await renderReport(evaluation, { title: `Retraining ${name}: ${final.promote ? 'promoted' : 'not promoted'}`, source, createdAt }), final);
@@ -134,6 +140,31 @@ function withDecision(html: string, d: PromotionDecision): string {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const section = `\n<section id="decision"><h2>Decision: ${d.promote ? 'promoted' : 'not promoted'}</h2><p>${esc(d.reason)}</p></section>`;
   return html.replace('</h1>', `</h1>${section}`);
+}
+
+/**
+ * The operator's holdout: every `*.jsonl` under `dir` (at most `HOLDOUT_LIMITS`), parsed against
+ * the profile; undefined when there is none. A bad holdout is rejected, naming the file.
+ */
+async function getHoldout(bucket: string, dir: string, profile: Profile): Promise<{ holdout: Dataset; holdoutSource: string } | undefined> {
+  const listed = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: dir, MaxKeys: 1000 }));
+  const files = (listed.Contents ?? []).filter((o) => o.Key?.endsWith('.jsonl'));
+  const source = `s3://${bucket}/${dir}*.jsonl`;
+  if (files.length === 0) return undefined;
+  const bytes = files.reduce((n, o) => n + (o.Size ?? 0), 0);
+  if (files.length > HOLDOUT_LIMITS.files || listed.IsTruncated || bytes > HOLDOUT_LIMITS.bytes)
+    throw new FusionError('invalid-request', `the holdout ${source} has ${files.length}${listed.IsTruncated ? '+' : ''} files of ${bytes} bytes; keep it to at most ${HOLDOUT_LIMITS.files} files and ${HOLDOUT_LIMITS.bytes} bytes`);
+  const parts = await Promise.all(
+    files.map(async ({ Key }) => {
+      try {
+        return parseDataset((await getText(bucket, Key!)).text, profile).examples;
+      } catch (e) {
+        if (!(e instanceof FusionError)) throw e;
+        throw new FusionError(e.code, `holdout s3://${bucket}/${Key}: ${e.message}`, e.errors);
+      }
+    }),
+  );
+  return { holdout: { classes: profile.classes, modalities: profile.modalities, examples: parts.flat() }, holdoutSource: source };
 }
 
 async function getText(bucket: string, key: string, versionId?: string): Promise<{ text: string; etag: string }> {

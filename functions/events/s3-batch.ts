@@ -16,7 +16,7 @@ import { logger, metrics } from '../observability.js';
 import { createStore, s3Client } from '../store/index.js';
 import { httpStatus, unquote } from '../store/s3-read.js';
 import { type BatchRecord, type BatchSummary, fuseItems, runBatch } from './batch-core.js';
-import { readLines, writableSink } from './lines.js';
+import { maxLineBytes, readLines, writableSink } from './lines.js';
 import { decodeKey } from './s3-event.js';
 
 /** Where a batch input's results go. */
@@ -110,6 +110,7 @@ async function processRecord(record: S3EventRecord): Promise<BatchOutcome> {
 
 /** Streams the input through the batch core into the two outputs; nothing is kept on failure. */
 async function fuseObject(bucket: string, key: string, keys: BatchKeys): Promise<BatchSummary> {
+  const maxLine = maxLineBytes(process.env);
   const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const etag = unquote(got.ETag ?? '');
   const output = streamedUpload(bucket, keys.output, etag);
@@ -117,7 +118,7 @@ async function fuseObject(bucket: string, key: string, keys: BatchKeys): Promise
   const store = createStore(process.env);
   try {
     const summary = await runBatch(
-      readLines(got.Body as Readable),
+      readLines(got.Body as Readable, { maxLineBytes: maxLine }),
       {
         output: output.sink,
         errors: { write: (text) => (errors ??= streamedUpload(bucket, keys.errors, etag)).sink.write(text) },

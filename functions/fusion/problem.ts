@@ -8,6 +8,8 @@ const TYPES: Record<string, { status: number; title: string }> = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'response-too-large': { status: 413, title: 'Response too large' },
+  'line-too-long': { status: 413, title: 'Batch line too long' },
+  'invalid-utf8': { status: 400, title: 'Batch line is not UTF-8' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'insufficient-modalities': { status: 422, title: 'Insufficient modalities' },
   'total-conflict': { status: 422, title: 'Total conflict' },

@@ -23,6 +23,7 @@ export const TrainingSection = meta(
       ),
     ),
     folds: z.optional(meta(z.int().check(z.gte(2, 'folds must be at least 2'), z.lte(20)), { description: 'Cross-validation folds (default 5).' })),
+    autoPromote: z.optional(z.boolean()),
   }),
   { id: 'TrainingSection' },
 );

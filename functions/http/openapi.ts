@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import pkg from '../../package.json' with { type: 'json' };
 import { FusionError } from '../fusion/errors.js';
 import { fuseAny } from '../fusion/fuse.js';
-import { problem } from '../fusion/problem.js';
+import { problem, toProblem } from '../fusion/problem.js';
 import { STRATEGIES, type StrategyName } from '../fusion/registry.js';
 import type { Strategy } from '../fusion/strategy.js';
 import { FusionBatch, FusionRequest, FusionResponse, LIMITS, Problem } from '../fusion/schemas.js';
@@ -16,6 +16,7 @@ import {
   TaskBatch, TaskBatchResponse, TaskRequest, TaskResponse, tasksOf,
 } from '../fusion/tasks/index.js';
 import { DEFAULT_MAX_BODY_BYTES } from './config.js';
+import { profileNotFound } from '../store/validate.js';
 import { ROUTES } from './routes.js';
 
 /** One strategy as `GET /v1/strategies` lists it. */
@@ -85,7 +86,7 @@ const problemExamples = {
   'invalid-request': problem('invalid-request', 'predictions.text.probabilities: probabilities has 2 values but there are 3 classes; give one per class, in the order of classes', [
     { path: 'predictions.text.probabilities', message: 'probabilities has 2 values but there are 3 classes; give one per class, in the order of classes' },
   ]),
-  'not-found': problem('not-found', 'Profile "sentimnet" was not found. Available profiles: digits-3view, sentiment.', [{ path: 'profile', message: 'use one of: digits-3view, sentiment' }]),
+  'not-found': toProblem(profileNotFound('sentimnet')),
   'method-not-allowed': problem('method-not-allowed', 'GET is not allowed on /v1/fuse/average. Allowed: POST.'),
   'payload-too-large': problem('payload-too-large', `The body has 2097152 bytes; the limit is ${DEFAULT_MAX_BODY_BYTES} (FUSION_MAX_BODY_BYTES). Split a large batch into several requests.`),
   'unsupported-media-type': problem('unsupported-media-type', 'Send the body as JSON with the header "Content-Type: application/json" (got "text/plain").'),

@@ -20,8 +20,17 @@ import { type LocalFunction, lambdaContext, localFunction, toEventV2 } from './e
 /** API Gateway's own payload limit (10 MiB); the handlers enforce `FUSION_MAX_BODY_BYTES` below it. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/**
+ * What the server allows one client, as a production Node server should: the request headers
+ * within 10 s (slowloris), the whole request within 30 s, idle keep-alive sockets closed after
+ * 5 s, at most 1,000 connections at once (more are closed on arrival).
+ */
+export const SERVER_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1_000 };
+
 /** Where to listen and the environment the handlers see. */
 export interface ServerOptions {
+  /** Overrides of {@link SERVER_LIMITS} (tests use short ones). */
+  limits?: Partial<typeof SERVER_LIMITS>;
   /** Default 3000; 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -147,9 +156,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<LocalServer
     }
   }
 
-  const server = createServer((req, res) => {
+  const limits = { ...SERVER_LIMITS, ...opts.limits };
+  // Timeouts are checked every connectionsCheckingInterval: a second, not Node's default 30 s.
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs), headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, keepAliveTimeout: limits.keepAliveTimeoutMs }, (req, res) => {
     handle(req, res).then(undefined, (err: unknown) => fail(res, err));
   });
+  server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 3000, host, () => {

@@ -82,8 +82,13 @@ async function* records(source: LogSource, prefix: string, since: Date, stats: R
     const bytes = key.endsWith('.gz') ? Readable.from(raw).pipe(createGunzip()) : raw;
     for await (const group of readLines(bytes))
       for (const line of group) {
-        if (!line.trim()) continue;
+        if (typeof line === 'string' && !line.trim()) continue;
         stats.lines++;
+        // A line over 1 MiB or not UTF-8 (a LineFault) is as invalid as one that is not JSON.
+        if (typeof line !== 'string') {
+          stats.invalid++;
+          continue;
+        }
         try {
           yield JSON.parse(line);
         } catch {

@@ -11,7 +11,7 @@ export type { StoreEvents } from './telemetry.js';
 export type { S3StoreOptions, S3StoreStats } from './s3.js';
 export { DirectoryStore } from './local.js';
 export { S3Store } from './s3.js';
-export { checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
+export { MODELS_PREFIX, checkModel, checkModelFits, checkProfile, decodeJson, modelKeyProblem, profileNotFound } from './validate.js';
 
 /** The shipped example profiles and models: the repository's `examples/profiles/`. */
 export const DEFAULT_STORE_DIR = resolve(import.meta.dirname, '../../examples/profiles');

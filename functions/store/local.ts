@@ -3,7 +3,7 @@ import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { FusionError, NotFoundError, type ResolvedProfile, UnavailableError } from '../fusion/index.js';
 import type { PutResult, Store } from './types.js';
-import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
+import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson, profileNotFound } from './validate.js';
 
 /**
  * Profiles as `<dir>/<name>.json` files (the layout of `examples/profiles/`). Keys such as
@@ -53,15 +53,10 @@ export class DirectoryStore implements Store {
     const key = `profiles/${name}.json`;
     let raw: unknown;
     try {
-      if (!PROFILE_NAME.test(name)) throw new NotFoundError(`"${name}" is not a profile name.`);
+      if (!PROFILE_NAME.test(name)) throw profileNotFound(name);
       raw = await this.getJson(key);
     } catch (e) {
-      if (e instanceof NotFoundError) {
-        const names = await this.listProfiles();
-        throw new NotFoundError(`Profile "${name}" was not found. Available profiles: ${names.join(', ') || 'none'}.`, [
-          { path: 'profile', message: `use one of: ${names.join(', ') || '(none stored)'}` },
-        ]);
-      }
+      if (e instanceof NotFoundError) throw profileNotFound(name);
       throw unavailable(e);
     }
     try {

@@ -6,7 +6,7 @@ import { type Cached, type Clock, type Fetched, NOT_MODIFIED, PinnedCache, Refre
 import { ETAG, describe, httpStatus, readBody, unquote } from './s3-read.js';
 import { type StoreEvents, powertoolsEvents } from './telemetry.js';
 import type { PutResult, Store } from './types.js';
-import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
+import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson, profileNotFound } from './validate.js';
 
 /** Options of an {@link S3Store}; `createStore` fills them from the environment. */
 export interface S3StoreOptions {
@@ -20,6 +20,13 @@ export interface S3StoreOptions {
   timeoutMs?: number;
   /** Pinned versions kept (least recently used dropped first; default 100 per kind). */
   pinnedMax?: number;
+  /**
+   * How long a profile found missing is answered 404 without asking S3 again (default: the
+   * TTL, at most 5 s; 0 turns it off).
+   */
+  missingTtlMs?: number;
+  /** Missing names remembered at most (default 1,000), the oldest forgotten first. */
+  missingMax?: number;
   now?: Clock;
   events?: StoreEvents;
 }
@@ -35,7 +42,7 @@ export interface S3StoreStats {
 }
 
 /** Defaults of the S3 store's settings (`createStore` reads the environment's overrides in these units). */
-export const STORE_DEFAULTS = { cacheTtlSeconds: 30, s3TimeoutMs: 2000, maxAttempts: 3, pinnedMax: 100 } as const;
+export const STORE_DEFAULTS = { cacheTtlSeconds: 30, s3TimeoutMs: 2000, maxAttempts: 3, pinnedMax: 100, missingTtlSeconds: 5, missingMax: 1000 } as const;
 
 /** Uploads may be larger than what the read deadline is sized for. */
 const PUT_TIMEOUT_MS = 60_000;
@@ -69,6 +76,11 @@ export class S3Store implements Store {
   private readonly pinnedModels: PinnedCache<ModelArtifact>;
   /** The profile each cached model was last checked against. */
   private readonly fitted = new WeakMap<ModelArtifact, Profile>();
+  /** Profile keys S3 answered "no such key" for, with the clock time: the negative cache. */
+  private readonly missing = new Map<string, number>();
+  private readonly missingTtlMs: number;
+  private readonly missingMax: number;
+  private readonly now: Clock;
 
   constructor(options: S3StoreOptions) {
     this.client = options.client;
@@ -77,8 +89,12 @@ export class S3Store implements Store {
     this.timeoutMs = options.timeoutMs ?? STORE_DEFAULTS.s3TimeoutMs;
     this.events = options.events ?? powertoolsEvents;
     this.location = `s3://${this.bucket}/${this.prefix}`;
+    const ttlMs = options.ttlMs ?? STORE_DEFAULTS.cacheTtlSeconds * 1000;
+    this.missingTtlMs = options.missingTtlMs ?? Math.min(ttlMs, STORE_DEFAULTS.missingTtlSeconds * 1000);
+    this.missingMax = options.missingMax ?? STORE_DEFAULTS.missingMax;
+    this.now = options.now ?? (() => performance.now());
     const cacheOptions = {
-      ttlMs: options.ttlMs ?? STORE_DEFAULTS.cacheTtlSeconds * 1000,
+      ttlMs,
       ...(options.now ? { now: options.now } : {}),
       keepOnError: (err: unknown) => !(err instanceof MissingObjectError),
       onStale: (key: string, entry: Cached<unknown>) => this.events.stale({ key: this.url(key), version: entry.version, reason: entry.reason ?? '' }),
@@ -95,12 +111,14 @@ export class S3Store implements Store {
     const name = at < 0 ? ref : ref.slice(0, at);
     const pin = at < 0 ? undefined : ref.slice(at + 1);
     const key = this.key(`profiles/${name}.json`);
-    if (!PROFILE_NAME.test(name)) throw await this.profileNotFound(name);
+    if (!PROFILE_NAME.test(name) || this.knownMissing(key)) throw profileNotFound(name);
     let entry: Omit<Cached<Profile>, 'checkedAt'>;
     try {
       entry = await this.load(key, pin, this.profiles, this.pinnedProfiles, (text) => this.decodeProfile(text, key));
     } catch (e) {
-      throw e instanceof MissingObjectError ? await this.profileNotFound(name) : e;
+      if (!(e instanceof MissingObjectError)) throw e;
+      this.rememberMissing(key);
+      throw profileNotFound(name);
     }
     const resolved: ResolvedProfile = { profile: entry.value, version: entry.version, stale: entry.stale };
     if (entry.value.model) {
@@ -135,6 +153,7 @@ export class S3Store implements Store {
 
   async putJson(key: string, value: unknown): Promise<PutResult> {
     const full = this.key(key);
+    this.missing.delete(full);
     const out = await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: full, Body: `${JSON.stringify(value, null, 2)}\n`, ContentType: 'application/json' }),
       { requestTimeout: PUT_TIMEOUT_MS },
@@ -263,6 +282,9 @@ export class S3Store implements Store {
         if (status === 304) return this.stats.notModified++, NOT_MODIFIED;
         if (name === 'NoSuchKey' || (status === 404 && name !== 'NoSuchVersion' && versionId === undefined))
           throw new MissingObjectError(`${this.url(key)} does not exist.`);
+        // S3 answers a missing key 403 to a role that may not list its prefix: missing, as far as we can tell.
+        if (status === 403 && name === 'AccessDenied' && versionId === undefined)
+          throw new MissingObjectError(`${this.url(key)} does not exist or cannot be read (S3 answered 403 AccessDenied).`);
         if (versionId !== undefined && (status === 404 || (status === 400 && name === 'InvalidArgument')))
           throw new NotFoundError(`${this.url(key)} has no version ${versionId}.`);
         this.stats.failures++;
@@ -282,11 +304,20 @@ export class S3Store implements Store {
     }
   }
 
-  private async profileNotFound(name: string): Promise<NotFoundError> {
-    const names = await this.listProfiles().catch(() => undefined);
-    const available = names ? names.join(', ') || 'none' : '(the list is unavailable)';
-    return new NotFoundError(`Profile "${name}" was not found in ${this.location}profiles/. Available profiles: ${available}.`, [
-      { path: 'profile', message: `use one of: ${available}` },
-    ]);
+  /** Whether S3 said `key` does not exist less than `missingTtlMs` ago. */
+  private knownMissing(key: string): boolean {
+    const at = this.missing.get(key);
+    if (at === undefined) return false;
+    if (this.now() - at < this.missingTtlMs) return true;
+    this.missing.delete(key);
+    return false;
+  }
+
+  /** Remembers a missing key; the oldest is forgotten beyond `missingMax`, so distinct names cannot grow memory. */
+  private rememberMissing(key: string): void {
+    if (this.missingTtlMs <= 0) return;
+    this.missing.delete(key);
+    this.missing.set(key, this.now());
+    if (this.missing.size > this.missingMax) this.missing.delete(this.missing.keys().next().value!);
   }
 }

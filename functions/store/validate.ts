@@ -3,12 +3,42 @@
  * schema, then the rules a schema cannot express (weights for modalities the profile does not
  * expect, a model that disagrees with its profile). Every error names the object's key.
  */
-import { type FieldError, InvalidRequestError, Profile, fieldErrors } from '../fusion/index.js';
+import { type FieldError, InvalidRequestError, NotFoundError, Profile, fieldErrors } from '../fusion/index.js';
 import { ModelArtifact } from '../fusion/learned/artifact.js';
 import { parseAnyProfile, profileTask, taskModelSchema } from '../fusion/tasks/index.js';
+import { PREFIX } from '../layout.js';
 
 /** A stored profile's name: what `profiles/<name>.json` may hold (the schema's `name` rule). */
 export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Where every model lives in a store: a profile's `model.key` must be under it. */
+export const MODELS_PREFIX = PREFIX.models;
+
+/**
+ * Why `key` is not a model key a profile may name, or undefined when it is: relative, under
+ * `models/`, of plain segments (no `.`, `..` or empty segment, no backslash or control
+ * character), so it resolves inside the store's models prefix in S3 and on disk alike.
+ */
+export function modelKeyProblem(key: string): string | undefined {
+  const shown = JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}...` : key);
+  if (!key.startsWith(MODELS_PREFIX) || key.length === MODELS_PREFIX.length)
+    return `${shown} is not under ${MODELS_PREFIX}; name the model relative to the store, for example "models/<profile>.json"`;
+  const segments = key.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..') || key.includes('\\') || [...key].some((c) => c < ' '))
+    return `${shown} has an empty, "." or ".." segment or a backslash; use a plain relative key such as "models/<profile>.json"`;
+  return undefined;
+}
+
+/**
+ * The 404 for a profile that is not stored. It names the profile and how to list the stored
+ * ones, and nothing of the store's contents or location: API callers get it too.
+ */
+export function profileNotFound(name: string): NotFoundError {
+  const shown = JSON.stringify(name.length > 128 ? `${name.slice(0, 128)}...` : name);
+  return new NotFoundError(`Profile ${shown} was not found. List the stored profiles with \`npx fusion profiles list\`.`, [
+    { path: 'profile', message: 'name a stored profile (`npx fusion profiles list` lists them), or leave "profile" out' },
+  ]);
+}
 
 /** Parses JSON text; a syntax error (an invalid or corrupt object) names `where`. */
 export function decodeJson(text: string, where: string): unknown {
@@ -38,6 +68,8 @@ export function checkProfile(raw: unknown, where: string, key?: string): Profile
     for (const m of Object.keys(profile[field] ?? {}))
       if (!known.has(m)) errors.push({ path: `${field}.${m}`, message: `"${m}" is not in modalities [${profile.modalities.join(', ')}]; add it there or remove this entry` });
   }
+  const keyProblem = profile.model && modelKeyProblem(profile.model.key);
+  if (keyProblem) errors.push({ path: 'model.key', message: keyProblem });
   if (profile.priors && profile.priors.length !== profile.classes.length)
     errors.push({ path: 'priors', message: `priors has ${profile.priors.length} values but there are ${profile.classes.length} classes` });
   if (errors.length) throw invalid(where, 'profile', errors);

@@ -19,11 +19,12 @@ export interface PrefixGrant {
   /** `s3:DeleteObject` (a stale `.errors.jsonl` beside a rerun's clean output). */
   remove?: readonly string[];
   /**
-   * `s3:ListBucket` on the bucket itself (key names only, never contents). The store needs it:
-   * without it S3 answers a missing key with 403 instead of 404, so an unknown profile would look
-   * like an outage (503) instead of "not found, available profiles: ..." (404).
+   * Key prefixes `s3:ListBucket` may name (an `s3:prefix` condition: key names under them only,
+   * never contents, never the whole bucket). A function reading a key that may be missing needs
+   * its prefix here: S3 answers a missing key with 404 only to a caller that may list it (the
+   * store also reads a 403 as "missing or not readable", in case the condition does not count).
    */
-  list?: boolean;
+  list?: readonly string[];
 }
 
 /**
@@ -36,7 +37,10 @@ export function grantPrefixes(principal: IGrantable, owner: IConstruct, bucket: 
   if (grant.read?.length) statements.push(new PolicyStatement({ actions: READ, resources: grant.read.map((p) => bucket.arnForObjects(`${p}*`)) }));
   if (grant.write?.length) statements.push(new PolicyStatement({ actions: WRITE, resources: grant.write.map((p) => bucket.arnForObjects(`${p}*`)) }));
   if (grant.remove?.length) statements.push(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: grant.remove.map((p) => bucket.arnForObjects(`${p}*`)) }));
-  if (grant.list) statements.push(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  if (grant.list?.length)
+    statements.push(
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': grant.list.map((p) => `${p}*`) } } }),
+    );
   for (const statement of statements) principal.grantPrincipal.addToPrincipalPolicy(statement);
 
   const arn = `<${Stack.of(bucket).resolve((bucket.node.defaultChild as CfnBucket).logicalId)}.Arn>`;

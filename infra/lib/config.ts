@@ -5,6 +5,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
+import * as zm from 'zod/mini';
 
 /** Log retentions CloudWatch accepts, except "never expire" (an unbounded bill). */
 const RETENTIONS = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE);
@@ -15,6 +16,21 @@ const list = z.preprocess(
   z.array(z.string().min(1)),
 );
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/**
+ * Function construct id → reserved concurrent executions, as a JSON object (cdk.json) or
+ * `Id=n,Id=n` (`-c fusion:reservedConcurrency=AverageFunction=20,S3BatchFunction=2`).
+ */
+const reservedConcurrency = zm.pipe(
+  zm.transform((v: unknown) => (typeof v === 'string' ? Object.fromEntries(v.split(',').filter((p) => p.trim()).map((p) => p.split('=').map((s) => s.trim()))) : v)),
+  zm.record(
+    zm.string().check(zm.regex(/^[A-Z][A-Za-z0-9]*Function$/, 'keys are function construct ids such as AverageFunction or S3BatchFunction')),
+    zm.pipe(
+      zm.transform((v: unknown) => (typeof v === 'string' && v !== '' ? Number(v) : v)),
+      zm.int('reserved concurrency must be a whole number from 0 to 1000').check(zm.gte(0, 'reserved concurrency must be >= 0'), zm.lte(1000, 'reserved concurrency must be <= 1000')),
+    ),
+    { error: (issue) => (issue.code === 'invalid_key' ? 'keys are function construct ids such as AverageFunction or S3BatchFunction' : undefined) },
+  ),
+);
 const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 
 /** Every context key the stack reads (all prefixed `fusion:`), with its default. */
@@ -37,6 +53,7 @@ const Context = z
     logPayloads: flag.default(false),
     batchOutputExpirationDays: count(1, 3650).default(30),
     largeBatchConcurrency: count(1, 10_000).default(50),
+    reservedConcurrency: zm._default(reservedConcurrency, {}),
     alarmErrorRate: z.coerce.number().gt(0).lt(1).default(0.01),
     alarmP99LatencyMs: count(1, 30_000).default(1000),
     alarmOldestMessageSeconds: count(1, 1_209_600).default(300),

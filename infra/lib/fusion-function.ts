@@ -80,6 +80,9 @@ export class FusionFunction extends NodejsFunction {
         ...props.environment,
       },
       ...(props.onFailure ? { onFailure: props.onFailure, retryAttempts: 2 } : {}),
+      // Reserved concurrency caps what one function can take from the account's pool (and
+      // guarantees it that much): set per function with fusion:reservedConcurrency.
+      ...(config.reservedConcurrency[id] !== undefined ? { reservedConcurrentExecutions: config.reservedConcurrency[id] } : {}),
     });
     logGroup.grantWrite(role);
 

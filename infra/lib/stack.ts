@@ -4,7 +4,6 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
-import { REMOTE_INPUT_PREFIX } from '../../functions/cli/batch-remote.js';
 import { DEFAULT_ENTRY, ENTRIES, ROUTES, entryFile } from '../../functions/http/routes.js';
 import { acknowledge, grantPrefixes } from './access.js';
 import { FusionAlarms } from './alarms.js';
@@ -21,6 +20,14 @@ const EVENT_ENTRIES = {
   sqs: 'functions/events/sqs.ts',
   retrain: 'functions/events/retrain.ts',
 } as const;
+
+/** `fusion:reservedConcurrency` may only name functions of the stack (checked before building any). */
+function checkReservedConcurrency(config: FusionConfig): void {
+  const ids = [...ENTRIES.map(functionId), 'S3BatchFunction', 'SqsFunction', 'RetrainFunction'];
+  const unknown = Object.keys(config.reservedConcurrency).filter((id) => !ids.includes(id));
+  if (unknown.length)
+    throw new Error(`Invalid CDK context:\n  fusion:reservedConcurrency: no function ${unknown.join(', ')}; use one of ${ids.join(', ')}\nSet it in cdk.json "context" or with -c key=value.`);
+}
 
 /** Construct id of the function serving a routing entry (`average` → `AverageFunction`). */
 export function functionId(entry: string): string {
@@ -41,6 +48,7 @@ export class FusionStack extends Stack {
     super(scope, id, { description: 'Late (decision-level) fusion service: API, batch, queue and retraining', ...props });
     this.node.setContext('@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2', true);
     const config = (this.config = readConfig(this.node));
+    checkReservedConcurrency(config);
     const { bucket } = new DataStorage(this, 'Storage', config);
     const queues = new FusionQueues(this, 'Queues', { config, consumerTimeout: SIZES.queue.timeout });
     const store = { FUSION_BUCKET: bucket.bucketName, FUSION_CACHE_TTL_SECONDS: `${config.cacheTtlSeconds}`, FUSION_S3_TIMEOUT_MS: `${config.s3TimeoutMs}` };
@@ -66,7 +74,7 @@ export class FusionStack extends Stack {
         ...(meta ? SIZES.meta : SIZES.api),
         environment: http,
       });
-      if (!meta) grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: true });
+      if (!meta) grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: [PREFIX.profiles, PREFIX.models] });
       byEntry.set(entry, fn);
     }
     const api = new FusionApi(this, 'Api', { config, functions: byEntry });
@@ -81,10 +89,10 @@ export class FusionStack extends Stack {
       onFailure,
     });
     grantPrefixes(s3Batch, s3Batch.role, bucket, {
-      read: [PREFIX.profiles, PREFIX.models, REMOTE_INPUT_PREFIX, PREFIX.batchOut],
+      read: [PREFIX.profiles, PREFIX.models, PREFIX.batchIn, PREFIX.batchOut],
       write: [PREFIX.batchOut],
       remove: [PREFIX.batchOut],
-      list: true,
+      list: [PREFIX.profiles, PREFIX.models, PREFIX.batchOut],
     });
     bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(s3Batch), { prefix: PREFIX.batchIn, suffix: '.jsonl' });
 
@@ -94,7 +102,7 @@ export class FusionStack extends Stack {
       ...SIZES.queue,
       environment: { ...store, FUSION_RESULTS_QUEUE_URL: queues.results.queueUrl, FUSION_LOG_PAYLOADS: `${config.logPayloads}` },
     });
-    grantPrefixes(sqs, sqs.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: true });
+    grantPrefixes(sqs, sqs.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: [PREFIX.profiles, PREFIX.models] });
     queues.results.grantSendMessages(sqs);
     sqs.addEventSource(new SqsEventSource(queues.requests, { batchSize: 10, reportBatchItemFailures: true }));
     acknowledge(sqs, {
@@ -110,9 +118,9 @@ export class FusionStack extends Stack {
       onFailure,
     });
     grantPrefixes(retrain, retrain.role, bucket, {
-      read: [PREFIX.training, PREFIX.models, PREFIX.profiles],
+      read: [PREFIX.training, PREFIX.validation, PREFIX.models, PREFIX.profiles],
       write: [PREFIX.models, PREFIX.reports, PREFIX.profiles],
-      list: true,
+      list: [PREFIX.training, PREFIX.validation, PREFIX.models, PREFIX.profiles],
     });
     bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(retrain), { prefix: PREFIX.training, suffix: '.jsonl' });
 

@@ -155,11 +155,11 @@ describe('fusion fuse', () => {
     expect(res.modalities.missing).toEqual(['bottom']);
   });
 
-  it('should answer 404 naming the stored profiles when the request names an unknown one', async () => {
+  it('should answer 404 saying how to list the stored profiles when the request names an unknown one', async () => {
     const env = { FUSION_STORE_DIR: join(root, 'examples', 'profiles') };
     const r = await cliEnv(['fuse', '-s', 'average'], JSON.stringify({ profile: 'nope', predictions: { a: { label: 'x' } } }), env);
     expect(r.code).toBe(2);
-    expect(Problem.parse(JSON.parse(r.stderr)).detail).toContain('sentiment');
+    expect(Problem.parse(JSON.parse(r.stderr)).detail).toContain('`npx fusion profiles list`');
   });
 
   it('should explain its options with --help', async () => {

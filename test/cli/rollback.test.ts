@@ -158,7 +158,7 @@ describe('rolling back a retrain promotion', () => {
   }
 
   it('should list the promotions as written by retrain and restore the model the profile had before', async () => {
-    await put('profiles/digits-3view.json', JSON.stringify({ ...base, training: { model: 'logistic', folds: 3, promotionMargin: 100 } }));
+    await put('profiles/digits-3view.json', JSON.stringify({ ...base, training: { model: 'logistic', folds: 3, promotionMargin: 100, autoPromote: true } }));
     const first = await upload('first', lines(60));
     const second = await upload('second', lines(60, 60));
     expect([first.status, second.status]).toEqual(['promoted', 'promoted']);

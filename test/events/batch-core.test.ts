@@ -23,7 +23,7 @@ describe('readLines', () => {
   it('should rebuild lines split across chunks, including a multi-byte character cut in half and CRLF', async () => {
     const bytes = Buffer.from('{"a":"é"}\r\n{"b":"😀"}\n{"c":1}');
     const chunks = [bytes.subarray(0, 8), bytes.subarray(8, 15), bytes.subarray(15)];
-    const lines: string[] = [];
+    const lines: unknown[] = [];
     for await (const group of readLines(Readable.from(chunks))) lines.push(...group);
     expect(lines).toEqual(['{"a":"é"}', '{"b":"😀"}', '{"c":1}']);
   });

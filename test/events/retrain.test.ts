@@ -12,7 +12,7 @@ import { type Json, lambdaContext, s3Event } from './shapes.js';
 const DATA = resolve(import.meta.dirname, '../../examples/data/digits-3view');
 const lines = (file: string, n?: number) => readFileSync(resolve(DATA, file), 'utf8').split('\n').filter(Boolean).slice(0, n).join('\n');
 const profileBase = JSON.parse(readFileSync(resolve(DATA, 'profile.json'), 'utf8'));
-const training = { model: 'logistic', C: 1, folds: 3, promotionMargin: 0 };
+const training = { model: 'logistic', C: 1, folds: 3, promotionMargin: 0, autoPromote: true }; // no holdout here: test/adversarial/io-retrain.test.ts covers it
 const PROFILE_KEY = 'profiles/digits-3view.json';
 const TTL_SECONDS = 1;
 

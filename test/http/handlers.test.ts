@@ -122,9 +122,9 @@ describe('POST /v1/fuse/<strategy>', () => {
     expectProblem(await post(average, '{"constructor":{"prototype":{"x":1}}}'), 400, 'invalid-request');
   });
 
-  it('should return 404 naming the available profiles for an unknown profile', async () => {
+  it('should return 404 saying how to list the profiles, without listing the store, for an unknown profile', async () => {
     const p = expectProblem(await post(average, { profile: 'sentimnet', predictions: { text: { label: 'positive' } } }), 404, 'not-found');
-    expect(p.detail).toContain('sentiment');
+    expect(p.detail).toBe('Profile "sentimnet" was not found. List the stored profiles with `npx fusion profiles list`.');
   });
 
   it('should return 405 with an Allow header for GET', async () => {

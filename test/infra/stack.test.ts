@@ -116,15 +116,15 @@ describe('least privilege', () => {
     expect(s3Access(roleOf('MetaFunction'))).toEqual({});
   });
 
-  it('lets the batch function read batch/in* and write only batch/out/*', () => {
+  it('lets the batch function read batch/in/ and write only batch/out/*', () => {
     const access = s3Access(roleOf('S3BatchFunction'));
-    expect(access['s3:GetObject']).toEqual(['batch/in*', 'batch/out/*', 'models/*', 'profiles/*']);
+    expect(access['s3:GetObject']).toEqual(['batch/in/*', 'batch/out/*', 'models/*', 'profiles/*']);
     for (const write of ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject']) expect(access[write], write).toEqual(['batch/out/*']);
   });
 
-  it('lets the retraining function read training/, models/, profiles/ and write models/, reports/, profiles/', () => {
+  it('lets the retraining function read training/, validation/, models/, profiles/ and write models/, reports/, profiles/', () => {
     const access = s3Access(roleOf('RetrainFunction'));
-    expect(access['s3:GetObject']).toEqual(['models/*', 'profiles/*', 'training/*']);
+    expect(access['s3:GetObject']).toEqual(['models/*', 'profiles/*', 'training/*', 'validation/*']);
     expect(access['s3:PutObject']).toEqual(['models/*', 'profiles/*', 'reports/*']);
     expect(access['s3:DeleteObject']).toBeUndefined();
   });

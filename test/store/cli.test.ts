@@ -89,7 +89,7 @@ describe('fusion publish / profiles against S3', () => {
     expect(JSON.parse(got.stdout)).toMatchObject({ name: 'good', version: etag?.replaceAll('"', ''), stale: false, profile: { weights: { text: 0.6, audio: 0.4 } } });
     const missing = await cli(['profiles', 'get', 'absent'], s3.env);
     expect(missing.code).toBe(2);
-    expect(JSON.parse(missing.stderr)).toMatchObject({ status: 404, detail: expect.stringMatching(/Available profiles: good, learned/) });
+    expect(JSON.parse(missing.stderr)).toMatchObject({ status: 404, detail: expect.stringContaining('Profile "absent" was not found. List the stored profiles with `npx fusion profiles list`.') });
   });
 
   it('should exit on its own as a real process (no sockets left open)', async () => {

@@ -39,11 +39,12 @@ describe('DirectoryStore', () => {
     expect((err as Error).message).toMatch(message);
   });
 
-  it('should answer 404 listing the profiles for an unknown name or a path outside the directory', async () => {
+  it('should answer 404 saying how to list the profiles for an unknown name or a path outside the directory', async () => {
     for (const name of ['nope', '../etc/passwd']) {
       const err = (await store.getProfile(name).catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(NotFoundError);
-      expect(err.message).toContain('Available profiles: broken, mismatch, ok, weights.');
+      expect(err.message).toContain('was not found. List the stored profiles with `npx fusion profiles list`.');
+      expect(err.message).not.toContain('broken');
     }
     await expect(store.getJson('../outside.json')).rejects.toThrow(/outside the store/);
   });

@@ -48,7 +48,7 @@ export function recorder() {
  * client settings (deadline per attempt, 3 attempts with backoff), a manual clock and recorded
  * events.
  */
-export function testStore(endpoint: string, bucket: string, options: { ttlMs?: number; timeoutMs?: number; prefix?: string; pinnedMax?: number } = {}) {
+export function testStore(endpoint: string, bucket: string, options: { ttlMs?: number; timeoutMs?: number; prefix?: string; pinnedMax?: number; missingMax?: number } = {}) {
   const clock = manualClock();
   const rec = recorder();
   const timeoutMs = options.timeoutMs ?? 2000;

@@ -71,12 +71,12 @@ describe('S3Store: loading and validation', () => {
     expect((await store.getProfile('share-ok')).model).toMatchObject({ format: 'fusion-model' });
   });
 
-  it('should answer 404 listing the available profiles for a missing one', async () => {
+  it('should answer 404 saying how to list the profiles for a missing one', async () => {
     await s3.put('profiles/present.json', profile('present'));
     const { store } = testStore(proxy.endpoint, s3.bucket);
     const err = (await store.getProfile('absent').catch((e: unknown) => e)) as NotFoundError;
     expect(err).toBeInstanceOf(NotFoundError);
-    expect(err.message).toMatch(/Profile "absent" was not found.*Available profiles: .*present/);
+    expect(err.message).toBe('Profile "absent" was not found. List the stored profiles with `npx fusion profiles list`.');
     expect(toProblem(err).status).toBe(404);
   });
 });
