@@ -22,6 +22,7 @@ const SECTIONS: Record<string, () => Promise<{ run(): Promise<SectionResult> }>>
   http: () => import('./sections/http.js'),
   store: () => import('./sections/store.js'),
   learned: () => import('./sections/learned.js'),
+  tasks: () => import('./sections/tasks.js'),
   amplification: () => import('./sections/amplification.js'),
   coldstart: () => import('./sections/coldstart.js'),
   joins: () => import('./sections/joins.js'),

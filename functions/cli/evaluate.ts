@@ -7,6 +7,7 @@ import { EXIT, type Io, fail, numberOption, parseJson, readText, parseCommand } 
 import { dataMismatch } from './data-summary.js';
 import { loadProfileArg } from './profile-arg.js';
 import { formatCalibration, progressBar } from './train.js';
+import { evaluateTaskCommand, taskProfile } from './tasks.js';
 
 export const help = `Usage: fusion evaluate --data FILE --profile P [--model FILE ...] [--cv K] [--json] [--report DIR]
 
@@ -15,6 +16,8 @@ K−1 folds and scored on the held-out fold) and each modality alone on labelled
 accuracy, macro-F1, log loss, Brier score, expected calibration error (15 bins), rows used.
 With a profile holding per-modality calibration (fusion train --model calibration), also each
 modality's log loss, Brier score and ECE before and after its calibrator.
+A regression profile gets RMSE, MAE and R²; a multi-label one micro- and macro-F1, Hamming
+loss and each label's average precision.
 
 Options:
   -d, --data FILE      labelled JSONL, one {"predictions": {...}, "label": "<class>"} a line
@@ -61,6 +64,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }, help, io, { required: ['data', 'profile'] });
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
+  try {
+    const task = await taskProfile(args.profile, io);
+    if (task) return await evaluateTaskCommand(args, task.profile, io);
+  } catch (e) {
+    return fail(e, io);
+  }
   const bar = progressBar(io, 'cross-validating');
   try {
     const cv = numberOption(args.cv, 'cv', (n) => Number.isInteger(n) && n >= 2 && n <= 20, 'a whole number of folds from 2 to 20');

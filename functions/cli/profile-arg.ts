@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Profile, type ResolvedProfile, parseWith } from '../fusion/index.js';
+import { type ResolvedProfile, parseAnyProfile } from '../fusion/index.js';
 import { type Io, parseJson, readText } from './io.js';
 
 /**
@@ -14,5 +14,5 @@ export async function loadProfileArg(ref: string, io: Io): Promise<ResolvedProfi
 
 /** A profile JSON file, validated, as a resolved profile of version `file`. */
 export async function readProfileFile(file: string, io: Io): Promise<ResolvedProfile> {
-  return { profile: parseWith(Profile, parseJson(await readText(file, io), `profile ${file}`), 'profile'), version: 'file' };
+  return { profile: parseAnyProfile(parseJson(await readText(file, io), `profile ${file}`), 'profile'), version: 'file' };
 }

@@ -5,6 +5,7 @@ import { CALIBRATION_METHODS, type CalibrationMethod } from '../fusion/calibrati
 import { type CalibrationReport, type Metrics, TRAIN_KINDS, type TrainKind, train } from '../fusion/learned/index.js';
 import { dataMismatch } from './data-summary.js';
 import { loadProfileArg } from './profile-arg.js';
+import { taskProfile, trainTaskCommand } from './tasks.js';
 import { EXIT, type Io, fail, numberOption, readText, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion train --data FILE --profile P --model <${TRAIN_KINDS.join('|')}> --out FILE [options]
@@ -24,10 +25,12 @@ Options:
                               stored in the profile's "calibration" and applied before any rule
       --adaptive entropy      weights: fit the base weights of entropy-adaptive weighting and
                               set "adaptiveWeights": "entropy" in the profile
+                              a regression profile: ridge; a multi-label profile: logistic
+                              (one per label) or thresholds (per-label, max F1)
   -o, --out FILE              where to write the artifact or the updated profile
       --C N                   inverse L2 strength of logistic and linear-svm (default 1)
       --hidden N[,N]          mlp hidden layer sizes, one or two layers (default 32)
-      --alpha N               mlp L2 penalty (default 0.0001)
+      --alpha N               mlp L2 penalty (default 0.0001); ridge penalty (default 1)
       --seed N                seed of every random choice (default 0)
       --modality-dropout P    train with each modality removed with probability P (default 0)
   -h, --help                  show this help
@@ -91,6 +94,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }, help, io, { required: ['data', 'profile', 'model', 'out'] });
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
+  if (![...TRAIN_KINDS, 'ridge', 'thresholds'].includes(args.model))
+    return usage(`--model must be one of: ${TRAIN_KINDS.join(', ')} (a regression profile: ridge; a multi-label profile: logistic, thresholds).`, help, io);
+  try {
+    const task = await taskProfile(args.profile, io);
+    if (task) return await trainTaskCommand(args, task.profile, io);
+  } catch (e) {
+    return fail(e, io);
+  }
   if (!(TRAIN_KINDS as readonly string[]).includes(args.model)) return usage(`--model must be one of: ${TRAIN_KINDS.join(', ')}.`, help, io);
   if (args.method !== undefined && args.model !== 'calibration') return usage('--method goes only with --model calibration.', help, io);
   if (args.method !== undefined && !(CALIBRATION_METHODS as readonly string[]).includes(args.method)) return usage(`--method must be one of: ${CALIBRATION_METHODS.join(', ')}.`, help, io);

@@ -1,12 +1,12 @@
 import {
   FusionError,
-  type FusionResponse,
+  type AnyResponse,
   NotFoundError,
   type Problem,
   type ResolvedProfile,
   type Strategy,
   UnavailableError,
-  fuseOne,
+  fuseOneAny,
   getStrategy,
   problem,
   referencedProfiles,
@@ -48,7 +48,7 @@ const NONE: string[] = [];
 type Loaded = { ok: true; profile: ResolvedProfile } | { ok: false; error: FusionError };
 
 /** One output record: the line's result, or its problem object. */
-export type BatchRecord = { id: Id; line: number; result: FusionResponse } | { line: number; id: Id; error: Problem };
+export type BatchRecord = { id: Id; line: number; result: AnyResponse } | { line: number; id: Id; error: Problem };
 
 /** Fuses one parsed request; it only returns a promise when a profile must first be loaded. */
 type LineFuser = (input: unknown, line: number) => BatchRecord | Promise<BatchRecord>;
@@ -77,7 +77,7 @@ function lineFuser(options: BatchOptions): LineFuser {
       if (!hit.ok) return { line, id, error: toProblem(hit.error) };
     }
     try {
-      return { id, line, result: fuseOne(s, input, lookup) };
+      return { id, line, result: fuseOneAny(s, input, lookup) };
     } catch (e) {
       if (e instanceof UnavailableError) throw e;
       return { line, id, error: toProblem(e) };

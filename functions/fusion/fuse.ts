@@ -4,6 +4,7 @@ import { type Parsed, checkResponseSize, isBatch, parseInput, profilesOf } from 
 import { type Prepared, type ProfileLookup, prepare } from './prepare.js';
 import { type BatchResponse, type FusionRequest, type FusionResponse, LIMITS } from './schemas.js';
 import type { Strategy } from './strategy.js';
+import { type AnyBatchResponse, type AnyResponse, checkTask, fuseTask, statedTask, taskOf, taskProfiles } from './tasks/index.js';
 
 const TIE = 1e-12;
 
@@ -139,17 +140,29 @@ export interface FuseLimits {
   maxResponseBytes?: number;
 }
 
-/** Validates and fuses one request or a batch. */
-export function fuseAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): FusionResponse | BatchResponse {
+/** Validates and fuses one request or a batch, of any task (`task`, default classification). */
+export function fuseAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): AnyResponse | AnyBatchResponse {
+  const task = taskOf(input, lookup);
+  if (task !== 'classification') return fuseTask(task, strategy, input, lookup, limits);
+  checkTask(strategy, task);
   const parsed = parseInput(input);
   profilesOf(parsed, limits.maxProfiles);
   return fuseParsed(strategy, parsed, lookup, limits);
 }
 
-/** Validates and fuses one request (a batch is refused). */
+/**
+ * Validates and fuses one classification request (a batch is refused). The answer is typed for
+ * classification, which is what its callers send; a request stating another task still gets
+ * that task's answer, typed by `fuseOneAny`.
+ */
 export function fuseOne(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): FusionResponse {
+  return fuseOneAny(strategy, input, lookup, limits) as FusionResponse;
+}
+
+/** Validates and fuses one request of any task (a batch is refused). */
+export function fuseOneAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): AnyResponse {
   if (isBatch(input)) throw new InvalidRequestError([{ path: 'items', message: 'send one request here, not a batch' }]);
-  return fuseAny(strategy, input, lookup, limits) as FusionResponse;
+  return fuseAny(strategy, input, lookup, limits) as AnyResponse;
 }
 
 /**
@@ -215,5 +228,6 @@ function laterErrors(parsed: Parsed, lookup: ProfileLookup | undefined): FieldEr
  * whole input is validated first (a 400 costs no store read), and at most `max` names are allowed.
  */
 export function referencedProfiles(input: unknown, max?: number): string[] {
+  if (statedTask(input) !== undefined) return taskProfiles(input, max);
   return profilesOf(parseInput(input), max);
 }

@@ -7,3 +7,4 @@ export * from './prepare.js';
 export * from './strategy.js';
 export * from './registry.js';
 export * from './fuse.js';
+export * from './tasks/index.js';

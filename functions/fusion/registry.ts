@@ -1,7 +1,8 @@
 import { NotFoundError } from './errors.js';
 import { type FuseLimits, fuseAny } from './fuse.js';
 import type { ProfileLookup } from './prepare.js';
-import type { BatchResponse, FusionResponse } from './schemas.js';
+import type { AnyBatchResponse, AnyResponse } from './tasks/index.js';
+import { inverseVariance } from './tasks/inverse-variance.js';
 import { average } from './rules/average.js';
 import { borda } from './rules/borda.js';
 import { dempsterShafer } from './rules/dempster-shafer.js';
@@ -15,7 +16,7 @@ import type { Strategy } from './strategy.js';
  * The one list of strategies. Handlers, routes, `/v1/strategies`, the OpenAPI document, the
  * CLI, the CDK stack and the tests all read it: adding a strategy is one file and one line here.
  */
-export const STRATEGIES = { average, product, max, min, median, vote, borda, 'dempster-shafer': dempsterShafer, learned } as const satisfies Record<string, Strategy>;
+export const STRATEGIES = { average, product, max, min, median, vote, borda, 'dempster-shafer': dempsterShafer, learned, 'inverse-variance': inverseVariance } as const satisfies Record<string, Strategy>;
 
 export type StrategyName = keyof typeof STRATEGIES;
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];
@@ -29,6 +30,6 @@ export function getStrategy(name: string): Strategy {
 }
 
 /** Fuses a single request or a batch with the named strategy. */
-export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup, limits?: FuseLimits): FusionResponse | BatchResponse {
+export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup, limits?: FuseLimits): AnyResponse | AnyBatchResponse {
   return fuseAny(getStrategy(strategyName), input, lookup, limits);
 }

@@ -134,6 +134,7 @@ export const RequestId = z.union([z.string().check(z.maxLength(256, 'id must be 
 });
 
 const requestShape = {
+  task: z.optional(z.literal('classification', { error: 'task must be one of: classification, regression, multilabel (default classification)' })),
   id: z.optional(RequestId),
   profile: z.optional(
     z
@@ -199,6 +200,7 @@ const profileShape = {
     .string({ error: 'name is required: the profile name, of letters, digits, ".", "_" or "-"' })
     .check(z.regex(/^[A-Za-z0-9._-]{1,128}$/, 'name must be 1 to 128 letters, digits, ".", "_" or "-"')),
   description: z.optional(z.string({ error: 'description must be a string' })),
+  task: z.optional(z.literal('classification', { error: 'task must be one of: classification, regression, multilabel (default classification)' })),
   classes: Classes,
   modalities: z
     .array(ModalityName, { error: 'modalities must be an array of the expected modality names' })

@@ -1,4 +1,5 @@
 import type { Prepared } from './prepare.js';
+import type { Task } from './tasks/task.js';
 
 /** A fusion rule: how present modalities' distributions become one distribution. */
 export interface Strategy {
@@ -23,6 +24,8 @@ export interface Strategy {
   support(p: Prepared, k: number, c: number): number;
   /** Whether responses carry `votes`. */
   votes?: boolean;
+  /** The tasks this strategy has a form for (default: classification only). */
+  tasks?: readonly Task[];
   /** Extra response fields of the rule (dempster-shafer's `conflict`), called after `combine` on the same request. */
   details?(p: Prepared): Record<string, number>;
 }

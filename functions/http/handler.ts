@@ -8,10 +8,10 @@ import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { Context } from 'aws-lambda';
 import { FusionError } from '../fusion/errors.js';
-import { fuseParsed } from '../fusion/fuse.js';
+import { fuseAny, fuseParsed } from '../fusion/fuse.js';
 import { type Parsed, parseInput, profilesOf } from '../fusion/parse.js';
 import type { ProfileLookup } from '../fusion/prepare.js';
-import type { BatchResponse, FusionResponse } from '../fusion/schemas.js';
+import { type AnyBatchResponse, type AnyResponse, statedTask, taskOf, taskProfiles } from '../fusion/tasks/index.js';
 import type { Strategy } from '../fusion/strategy.js';
 import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
 import { loadProfiles } from '../store/index.js';
@@ -49,25 +49,28 @@ export function httpStack(opts: { strategy?: string } = {}) {
   return stack.use(securityHeaders()).use(problemResponses(opts));
 }
 
-function summarise(result: FusionResponse | BatchResponse) {
+function summarise(result: AnyResponse | AnyBatchResponse) {
   const results = 'results' in result ? result.results : [result];
   let missing = 0;
   let stale = 0;
+  const task = (results[0] as { task?: string } | undefined)?.task ?? 'classification';
   for (const r of results) {
     missing += r.modalities.missing.length;
     if (r.profile?.stale) stale++;
   }
-  return { decisions: results.length, missing, stale };
+  return { decisions: results.length, missing, stale, task };
 }
 
 /** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
-function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed, lookup: ProfileLookup | undefined, started: number): HttpResult {
+function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed | undefined, lookup: ProfileLookup | undefined, started: number): HttpResult {
   const { limits, logPayloads } = httpConfig();
-  const result = fuseParsed(strategy, parsed, lookup, limits);
-  const { decisions, missing, stale } = summarise(result);
+  // `parsed` is the classification parse; a request stating another task goes through fuseAny.
+  if (parsed && lookup) taskOf(event.body, lookup);
+  const result = parsed ? fuseParsed(strategy, parsed, lookup, limits) : fuseAny(strategy, event.body, lookup, limits);
+  const { decisions, missing, stale, task } = summarise(result);
   if (metrics.enabled)
     emitMetrics(
-      { strategy: strategy.name },
+      { strategy: strategy.name, task },
       {
         [METRIC.decisionsFused]: decisions,
         [METRIC.itemsPerRequest]: decisions,
@@ -108,6 +111,11 @@ export function fuseHandler(strategy: Strategy): HttpHandler {
     .use(jsonBody())
     .handler((event, context) => {
       const started = performance.now();
+      if (statedTask(event.body) !== undefined) {
+        const names = taskProfiles(event.body, httpConfig().limits.maxProfiles);
+        if (names.length === 0) return fused(strategy, event, context, undefined, undefined, started);
+        return loadProfiles(httpConfig().store, names).then((lookup) => fused(strategy, event, context, undefined, lookup, started));
+      }
       // The whole request is validated, and its profiles counted, before any store read.
       const parsed = parseInput(event.body);
       const names = profilesOf(parsed, httpConfig().limits.maxProfiles);

@@ -10,7 +10,11 @@ import { fuseAny } from '../fusion/fuse.js';
 import { problem, toProblem } from '../fusion/problem.js';
 import { STRATEGIES, type StrategyName } from '../fusion/registry.js';
 import type { Strategy } from '../fusion/strategy.js';
-import { BatchResponse, FusionBatch, FusionRequest, FusionResponse, LIMITS, Problem } from '../fusion/schemas.js';
+import { FusionBatch, FusionRequest, FusionResponse, LIMITS, Problem } from '../fusion/schemas.js';
+import {
+  MultilabelBatch, MultilabelRequest, MultilabelResponse, RegressionBatch, RegressionRequest, RegressionResponse,
+  TaskBatch, TaskBatchResponse, TaskRequest, TaskResponse, tasksOf,
+} from '../fusion/tasks/index.js';
 import { DEFAULT_MAX_BODY_BYTES } from './config.js';
 import { profileNotFound } from '../store/validate.js';
 import { ROUTES } from './routes.js';
@@ -23,6 +27,7 @@ export const StrategyInfo = z.object({
   weighted: z.boolean(),
   parameters: z.array(z.string()),
   reference: z.string(),
+  tasks: z.array(z.enum(['classification', 'regression', 'multilabel'])),
 });
 export type StrategyInfo = z.infer<typeof StrategyInfo>;
 
@@ -35,14 +40,24 @@ const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 function componentSchemas(): Record<string, Record<string, unknown>> {
   const registry = z.registry<{ id: string }>();
-  const schemas = { FusionRequest, FusionBatch, FusionResponse, BatchResponse, Problem, StrategyInfo, StrategyList, Health };
+  const schemas = {
+    TaskRequest, TaskBatch, TaskResponse, RegressionRequest, RegressionBatch, RegressionResponse, MultilabelRequest, MultilabelBatch, MultilabelResponse,
+    // A batch's answer holds answers of its task: the one BatchResponse covers all three.
+    FusionRequest, FusionBatch, FusionResponse, BatchResponse: TaskBatchResponse, Problem, StrategyInfo, StrategyList, Health };
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
   const out = z.toJSONSchema(registry, { target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }).schemas;
   const clean: Record<string, Record<string, unknown>> = {};
   for (const [id, { $id: _id, $schema: _schema, ...schema }] of Object.entries(out)) clean[id] = schema;
   // Batch items are fusion requests; the core validates each item with FusionRequest.
-  const items = (clean.FusionBatch!.properties as Record<string, Record<string, unknown>>).items!;
-  items.items = ref('FusionRequest');
+  // The classification branch's `task` is optional (the default), which a validator cannot use
+  // to tell `oneOf` branches apart; the branches are exclusive by their `task` constants, so
+  // `anyOf` states the same union.
+  for (const id of ['TaskRequest', 'TaskBatch']) {
+    const { oneOf, ...rest } = clean[id]!;
+    clean[id] = { ...rest, anyOf: oneOf };
+  }
+  for (const [batch, item] of [['FusionBatch', 'FusionRequest'], ['RegressionBatch', 'RegressionRequest'], ['MultilabelBatch', 'MultilabelRequest']])
+    ((clean[batch!]!.properties as Record<string, Record<string, unknown>>).items!).items = ref(item!);
   return clean;
 }
 
@@ -55,6 +70,12 @@ const batch = {
     { id: 'clip-2', predictions: { text: { label: 'negative', confidence: 0.9 } }, modalities: ['text', 'audio'] },
   ],
 };
+const regression = {
+  task: 'regression',
+  predictions: { text: { value: 1.8, std: 0.5 }, audio: { value: 0.9, std: 1.2 }, video: { value: 1.1, std: 0.8 } },
+  weights: { text: 0.5, audio: 0.2, video: 0.3 },
+};
+const multilabel = (z.globalRegistry.get(MultilabelRequest)?.examples as unknown[])[0];
 /** A request using the stored "sentiment" profile (also the curl example `fusion serve` prints). */
 export const PROFILE_EXAMPLE = {
   profile: 'sentiment',
@@ -95,7 +116,7 @@ const ERRORS = {
 /** The strategy's answers to the inline examples (none for a strategy that needs a stored profile). */
 function answers(s: Strategy): Record<string, { summary: string; value: unknown }> {
   const out: Record<string, { summary: string; value: unknown }> = {};
-  for (const [key, value] of Object.entries({ single, batch })) {
+  for (const [key, value] of Object.entries({ single, batch, regression, multilabel })) {
     try {
       out[key] = { summary: `Answer to the ${key} example`, value: fuseAny(s, value) };
     } catch (e) {
@@ -116,9 +137,11 @@ function fuseOperation(name: StrategyName) {
       required: true,
       content: {
         'application/json': {
-          schema: { oneOf: [ref('FusionRequest'), ref('FusionBatch')] },
+          schema: { oneOf: [ref('TaskRequest'), ref('TaskBatch')] },
           examples: {
             single: { summary: 'One decision from four modalities', value: single },
+            regression: { summary: 'A regression request: one value from three modalities', value: regression },
+            multilabel: { summary: 'A multi-label request: a probability per label from two modalities', value: multilabel },
             batch: { summary: 'A batch of two decisions sharing classes and weights', value: batch },
             profile: { summary: 'Defaults from the stored "sentiment" profile', value: PROFILE_EXAMPLE },
           },
@@ -130,7 +153,7 @@ function fuseOperation(name: StrategyName) {
         description: 'The fused decision, or `{"results": [...]}` for a batch, in item order.',
         content: {
           'application/json': {
-            schema: { oneOf: [ref('FusionResponse'), ref('BatchResponse')] },
+            schema: { oneOf: [ref('TaskResponse'), ref('BatchResponse')] },
             examples: answers(s),
           },
         },
@@ -149,7 +172,7 @@ function fuseOperation(name: StrategyName) {
 /** What `GET /v1/strategies` answers, from the registry. */
 export function strategyList(): z.infer<typeof StrategyList> {
   return {
-    strategies: Object.values(STRATEGIES).map(({ name, description, weighted, parameters, reference }) => ({ name, description, weighted, parameters, reference })),
+    strategies: Object.values(STRATEGIES).map((s) => ({ name: s.name, description: s.description, weighted: s.weighted, parameters: s.parameters, reference: s.reference, tasks: [...tasksOf(s)] })),
   };
 }
 

@@ -6,6 +6,7 @@
 import { type FieldError, InvalidRequestError, NotFoundError, Profile, fieldErrors } from '../fusion/index.js';
 import { ModelArtifact } from '../fusion/learned/artifact.js';
 import { joinSectionErrors } from '../fusion/join/check.js';
+import { parseAnyProfile, profileTask, taskModelSchema } from '../fusion/tasks/index.js';
 import { PREFIX } from '../layout.js';
 
 /** A stored profile's name: what `profiles/<name>.json` may hold (the schema's `name` rule). */
@@ -55,6 +56,7 @@ export function decodeJson(text: string, where: string): unknown {
  * under a name it does not carry.
  */
 export function checkProfile(raw: unknown, where: string, key?: string): Profile {
+  if (profileTask(raw) !== 'classification') return checkTaskProfile(raw, where, key);
   const parsed = Profile.safeParse(raw);
   if (!parsed.success) throw invalid(where, 'profile', fieldErrors(parsed.error.issues));
   const profile = parsed.data;
@@ -78,7 +80,8 @@ export function checkProfile(raw: unknown, where: string, key?: string): Profile
 
 /** A learned model artifact, validated with its schema. */
 export function checkModel(raw: unknown, where: string): ModelArtifact {
-  const parsed = ModelArtifact.safeParse(raw);
+  // A regression or multi-label model travels in the same slot; `loadRidge` / `loadMultilabel` read it.
+  const parsed = (taskModelSchema(raw) ?? ModelArtifact).safeParse(raw) as ReturnType<typeof ModelArtifact.safeParse>;
   if (!parsed.success) throw invalid(where, 'model artifact', fieldErrors(parsed.error.issues));
   return parsed.data;
 }
@@ -89,11 +92,36 @@ export function checkModel(raw: unknown, where: string): ModelArtifact {
  */
 export function checkModelFits(profile: Profile, model: ModelArtifact, profileKey: string, modelKey: string): void {
   const errors: FieldError[] = [];
-  if (!sameList(model.classes, profile.classes))
+  const task = profileTask(profile);
+  if (task !== profileTask(model)) errors.push({ path: 'task', message: `the profile's task ${task} differs from model ${modelKey}'s task ${profileTask(model)}` });
+  else if (task === 'multilabel' && !sameList((model as unknown as { labels: string[] }).labels, (profile as unknown as { labels: string[] }).labels))
+    errors.push({ path: 'labels', message: `the profile's labels differ from model ${modelKey}'s labels` });
+  else if (task === 'classification' && !sameList(model.classes, profile.classes))
     errors.push({ path: 'classes', message: `the profile's classes [${profile.classes.join(', ')}] differ from model ${modelKey}'s classes [${model.classes.join(', ')}]` });
   if (!sameList([...model.modalities].sort(), [...profile.modalities].sort()))
     errors.push({ path: 'modalities', message: `the profile's modalities [${profile.modalities.join(', ')}] differ from model ${modelKey}'s modalities [${model.modalities.join(', ')}]` });
   if (errors.length) throw invalid(profileKey, `profile for model ${modelKey}`, errors);
+}
+
+/** A regression or multi-label profile: its schema, then per-modality and per-label settings only for those it lists. */
+function checkTaskProfile(raw: unknown, where: string, key?: string): Profile {
+  let profile: Profile;
+  try {
+    profile = parseAnyProfile(raw);
+  } catch (e) {
+    throw invalid(where, 'profile', (e as { errors: FieldError[] }).errors);
+  }
+  const errors: FieldError[] = [];
+  const stored = key && /([^/]+)\.json$/.exec(key)?.[1];
+  if (stored && stored !== profile.name)
+    errors.push({ path: 'name', message: `the profile is stored as "${stored}" but its name is "${profile.name}"; the name must match the key profiles/${profile.name}.json` });
+  for (const m of Object.keys(profile.weights ?? {}))
+    if (!profile.modalities.includes(m)) errors.push({ path: `weights.${m}`, message: `"${m}" is not in modalities [${profile.modalities.join(', ')}]; add it there or remove this entry` });
+  const { labels, thresholds } = profile as unknown as { labels?: string[]; thresholds?: Record<string, number> };
+  for (const l of Object.keys(thresholds ?? {}))
+    if (!labels?.includes(l)) errors.push({ path: `thresholds.${l}`, message: `"${l}" is not in labels; add it there or remove this entry` });
+  if (errors.length) throw invalid(where, 'profile', errors);
+  return profile;
 }
 
 function invalid(where: string, what: string, errors: FieldError[]): InvalidRequestError {

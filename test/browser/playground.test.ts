@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STRATEGY_NAMES, type FusionResponse, type ResolvedProfile, fuseOne, getStrategy } from '../../functions/fusion/index.js';
+import { STRATEGIES, STRATEGY_NAMES, tasksOf, type FusionResponse, type ResolvedProfile, fuseOne, getStrategy } from '../../functions/fusion/index.js';
 import { type LocalServer, startServer } from '../../functions/local/server.js';
 import { buildPlayground } from '../../functions/playground/build.js';
 import { type TestBrowser, axeViolations, launch, overflowX, screenshot } from './browser.js';
@@ -9,7 +9,7 @@ import { type TestBrowser, axeViolations, launch, overflowX, screenshot } from '
 let server: LocalServer;
 let chrome: TestBrowser;
 const requests: string[] = [];
-const RULES = STRATEGY_NAMES.filter((s) => s !== 'learned');
+const RULES = STRATEGY_NAMES.filter((s) => s !== 'learned' && tasksOf(STRATEGIES[s]).includes('classification'));
 
 beforeAll(async () => {
   await buildPlayground();

@@ -6,12 +6,12 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../functions/cli/main.js';
-import { STRATEGY_NAMES } from '../../functions/fusion/index.js';
+import { STRATEGIES, STRATEGY_NAMES, tasksOf } from '../../functions/fusion/index.js';
 import { captureIo, head, load } from '../learned/helpers.js';
 import { type TestBrowser, axeViolations, launch, overflowX, screenshot } from './browser.js';
 
 const missing = load('digits-3view-missing');
-const RULES = STRATEGY_NAMES.filter((s) => s !== 'learned');
+const RULES = STRATEGY_NAMES.filter((s) => s !== 'learned' && tasksOf(STRATEGIES[s]).includes('classification'));
 let dir: string;
 let chrome: TestBrowser;
 let page: Page;

@@ -120,6 +120,22 @@ describe('S3 batch handler', () => {
     expect((await handler(event, lambdaContext('s3-batch')))[0]!.status).toBe('ignored');
   });
 
+  it('should fuse regression and multi-label lines of one file beside classification ones', async () => {
+    const lines = [
+      JSON.stringify({ id: 'r', task: 'regression', predictions: { a: { value: 2 }, b: { value: 4 } } }),
+      JSON.stringify({ id: 'm', task: 'multilabel', labels: ['x', 'y'], predictions: { a: { scores: [0.8, 0.1] } } }),
+      JSON.stringify({ id: 'bad', task: 'regression', predictions: { a: { scores: [0.8] } } }),
+      request('c', 0.9),
+    ];
+    const [outcome] = await handler(await upload('batch/in/average/tasks.jsonl', lines.join('\n')), lambdaContext('s3-batch'));
+    expect(outcome).toMatchObject({ status: 'fused', summary: { lines: 4, fused: 3, failed: 1 } });
+    const results = await jsonl('batch/out/average/tasks.jsonl');
+    expect(results.map((r) => [r.id, r.result.task ?? 'classification'])).toEqual([['r', 'regression'], ['m', 'multilabel'], ['c', 'classification']]);
+    expect(results[0].result.value).toBe(3);
+    expect(results[1].result.labels).toEqual(['x']);
+    expect((await jsonl('batch/out/average/tasks.errors.jsonl'))[0]).toMatchObject({ id: 'bad', line: 3, error: { status: 400 } });
+  });
+
   it('should answer a Distributed Map batch with one record per item, in order, line = index + 1', async () => {
     const items = [
       { index: 500, request: JSON.parse(request('a', 0.8)) },
@@ -127,6 +143,6 @@ describe('S3 batch handler', () => {
       { index: 502, request: { id: 'p', profile: 'sentiment', predictions: { audio: { label: 'negative' } } } },
     ];
     const records = await handler({ BatchInput: { bucket: s3.bucket, key: 'batch/in-large/average/x.jsonl', strategy: 'average' }, Items: items }, lambdaContext('s3-batch'));
-    expect(records.map((r) => [r.line, r.id, 'result' in r ? r.result.label : r.error.status])).toEqual([[501, 'a', 'pos'], [502, 'bad', 400], [503, 'p', 'negative']]);
+    expect(records.map((r) => [r.line, r.id, 'result' in r ? (r.result as { label: string }).label : r.error.status])).toEqual([[501, 'a', 'pos'], [502, 'bad', 400], [503, 'p', 'negative']]);
   });
 });

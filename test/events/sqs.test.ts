@@ -88,6 +88,19 @@ describe('SQS handler', () => {
     expect(got.get(invalid.json.messageId)!.attributes.outcome!.StringValue).toBe('problem');
   });
 
+  it('should answer regression and multi-label messages, and a 400 for a strategy without the task’s form', async () => {
+    const regression = sqsRecord(JSON.stringify({ id: 'r', strategy: 'inverse-variance', task: 'regression', predictions: { a: { value: 1, std: 1 }, b: { value: 3, std: 1 } } }));
+    const multilabel = sqsRecord(JSON.stringify({ id: 'm', strategy: 'max', task: 'multilabel', labels: ['x', 'y'], predictions: { a: { scores: [0.8, 0.1] } } }));
+    const unsupported = sqsRecord(JSON.stringify({ id: 'u', strategy: 'borda', task: 'regression', predictions: { a: { value: 1 } } }));
+    const response = await handler(sqsEvent([regression, multilabel, unsupported]), lambdaContext('sqs'));
+    expect(response.batchItemFailures).toEqual([]);
+    const got = answers();
+    expect(got.get(regression.messageId)!.body.result).toMatchObject({ task: 'regression', value: 2 });
+    expect(got.get(regression.messageId)!.body.result.std).toBeCloseTo(Math.SQRT1_2, 12);
+    expect(got.get(multilabel.messageId)!.body.result).toMatchObject({ task: 'multilabel', labels: ['x'] });
+    expect(got.get(unsupported.messageId)!.body).toMatchObject({ id: 'u', error: { status: 400, detail: expect.stringContaining('regression form') } });
+  });
+
   it('should retry every message when the results queue cannot be reached, invalid ones included', async () => {
     const records = [sqsRecord(request('a', { strategy: 'average' })), sqsRecord('not json')];
     sqsProxy.set({ kind: 'status', status: 503 });

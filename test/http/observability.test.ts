@@ -74,9 +74,15 @@ describe('metrics (CloudWatch EMF)', () => {
     const batch = { classes: ['a', 'b'], modalities: ['x', 'y', 'z'], items: [{ predictions: { x: { label: 'a' } } }, { predictions: { x: { label: 'b' }, y: { label: 'b' } } }] };
     expect((await call(batch).result).statusCode).toBe(200);
     const [record] = emf();
-    expect(record!._aws!.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'LateFusionTest', Dimensions: [['service', 'strategy']] });
-    expect(record).toMatchObject({ service: 'late-fusion', strategy: 'product' });
+    expect(record!._aws!.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'LateFusionTest', Dimensions: [['service', 'strategy', 'task']] });
+    expect(record).toMatchObject({ service: 'late-fusion', strategy: 'product', task: 'classification' });
     expect(values(record!)).toEqual({ DecisionsFused: 2, ItemsPerRequest: 2, MissingModalities: 3 });
+  });
+
+  it('should give multi-label decisions the task dimension "multilabel"', async () => {
+    const request = { task: 'multilabel', labels: ['a', 'b'], predictions: { x: { scores: [0.2, 0.9] } } };
+    expect((await call(request).result).statusCode).toBe(200);
+    expect(emf()[0]).toMatchObject({ strategy: 'product', task: 'multilabel', DecisionsFused: 1 });
   });
 
   it('should count validation failures per strategy', async () => {

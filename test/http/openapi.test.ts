@@ -42,7 +42,7 @@ describe('OpenAPI document', () => {
   it('should give request examples the core accepts and response examples the schemas accept', () => {
     const op = doc.paths['/v1/fuse/average']!.post!;
     const requests = op.requestBody!.content['application/json']!.examples;
-    expect(Object.keys(requests)).toEqual(['single', 'batch', 'profile']);
+    expect(Object.keys(requests)).toEqual(['single', 'regression', 'multilabel', 'batch', 'profile']);
     expect(FusionRequest.safeParse(requests.single!.value).success).toBe(true);
     expect(FusionBatch.safeParse(requests.batch!.value).success).toBe(true);
     const answers = op.responses['200']!.content!['application/json']!.examples!;

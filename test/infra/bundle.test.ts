@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRATEGIES, STRATEGY_NAMES } from '../../functions/fusion/registry.js';
+import { tasksOf } from '../../functions/fusion/tasks/task.js';
 import { functionId } from '../../infra/lib/stack.js';
 import { lambdaContext, localFunction } from '../../functions/local/event.js';
 import { type Bundle, isolateBundles, synthBundles } from './bundles.js';
@@ -95,6 +96,8 @@ describe('bundles at run time (Node 24, ESM)', () => {
       const body = JSON.parse(response.body);
       // The learned rule needs a profile naming a trained model: a clear 4xx problem without one.
       if ((name as string) === 'learned') expect(response.statusCode, name).toBeLessThan(500);
+      // A regression-only strategy answers a classification request with a 400 naming the task.
+      else if (!tasksOf(STRATEGIES[name]).includes('classification')) expect({ status: response.statusCode, path: body.errors?.[0]?.path }, name).toEqual({ status: 400, path: 'task' });
       else expect({ status: response.statusCode, strategy: body.strategy, label: body.label }, name).toEqual({ status: 200, strategy: name, label: expect.any(String) });
     }
   });

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../functions/cli/main.js';
 import { progressBar } from '../../functions/cli/train.js';
-import { InvalidRequestError, STRATEGY_NAMES } from '../../functions/fusion/index.js';
+import { InvalidRequestError, STRATEGIES, STRATEGY_NAMES, tasksOf } from '../../functions/fusion/index.js';
 import { type ModelArtifact, evaluate, parseDataset, score, train } from '../../functions/fusion/learned/index.js';
 import { renderReport } from '../../functions/report/index.js';
 import { one } from '../fusion/support.js';
 import { captureIo, head, load } from './helpers.js';
 
 const missing = load('digits-3view-missing');
-const RULES = STRATEGY_NAMES.filter((s) => s !== 'learned');
+const RULES = STRATEGY_NAMES.filter((s) => s !== 'learned' && tasksOf(STRATEGIES[s]).includes('classification'));
 
 describe('metrics', () => {
   it('should score perfect one-hot predictions as accuracy 1, log loss ~0, Brier 0, ECE 0', () => {

@@ -1,5 +1,6 @@
 import { STRATEGIES } from '../registry.js';
 import type { Profile } from '../schemas.js';
+import { tasksOf } from '../tasks/task.js';
 import type { Strategy } from '../strategy.js';
 import { InvalidRequestError } from '../errors.js';
 import { MODEL_KINDS, type ModelKind } from './artifact.js';
@@ -79,7 +80,7 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   const subjects: Ablated[] = [];
   const entries: EvalEntry[] = [];
   for (const strategy of Object.values(STRATEGIES) as Strategy[]) {
-    if (strategy.name === 'learned') continue;
+    if (strategy.name === 'learned' || !tasksOf(strategy).includes('classification')) continue;
     let undecided = 0;
     const probs = used.map((e) => {
       const out = new Float64Array(C);

@@ -63,6 +63,7 @@ export const learned: Strategy = {
   name: 'learned',
   description: 'Learned fusion: a trained meta-learner (logistic, linear-svm or mlp) from the profile’s model.',
   weighted: false,
+  tasks: ['classification', 'regression', 'multilabel'],
   parameters: ['profile', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
   reference: 'Wolpert, Stacked generalization, Neural Networks 1992; Baltrušaitis, Ahuja & Morency, Multimodal machine learning: a survey and taxonomy, IEEE TPAMI 2019',
   combine(p, out) {

@@ -5,6 +5,7 @@ export const average: Strategy = {
   name: 'average',
   description: 'Sum rule: weighted average of the modalities’ calibrated distributions.',
   weighted: true,
+  tasks: ['classification', 'regression', 'multilabel'],
   parameters: ['weights', 'options.adaptiveWeights', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
   reference: 'Kittler, Hatef, Duin & Matas, On combining classifiers, IEEE TPAMI 1998',
   combine(p, out) {

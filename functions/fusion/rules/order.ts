@@ -1,16 +1,18 @@
 import type { Prepared } from '../prepare.js';
 import { type Strategy, normalise } from '../strategy.js';
+import type { Task } from '../tasks/task.js';
 
 const reference = 'Kittler, Hatef, Duin & Matas, On combining classifiers, IEEE TPAMI 1998';
 const parameters = ['options.epsilon', 'options.temperatures', 'options.minModalities', 'options.tieBreak'];
 
 /** Order-statistic rules: f_c ∝ stat_k max(p_kc, ε). Unweighted; `stat` may reorder `values`. */
-function orderRule(name: string, description: string, stat: (values: Float64Array) => number): Strategy {
+function orderRule(name: string, description: string, stat: (values: Float64Array) => number, tasks: readonly Task[]): Strategy {
   let values = new Float64Array(0);
   return {
     name,
     description,
     weighted: false,
+    tasks,
     parameters,
     reference,
     combine(p: Prepared, out: Float64Array) {
@@ -30,13 +32,13 @@ export const max = /* @__PURE__ */ orderRule('max', 'Max rule: per class, the mo
   let m = v[0]!;
   for (let i = 1; i < v.length; i++) if (v[i]! > m) m = v[i]!;
   return m;
-});
+}, ['classification', 'multilabel']);
 
 export const min = /* @__PURE__ */ orderRule('min', 'Min rule: per class, the least confident modality’s probability.', (v) => {
   let m = v[0]!;
   for (let i = 1; i < v.length; i++) if (v[i]! < m) m = v[i]!;
   return m;
-});
+}, ['classification', 'multilabel']);
 
 /** Median of an even count is the mean of the two middle values. */
 export const median = /* @__PURE__ */ orderRule('median', 'Median rule: per class, the median probability across modalities (robust to one outlier).', (v) => {
@@ -50,4 +52,4 @@ export const median = /* @__PURE__ */ orderRule('median', 'Median rule: per clas
   }
   const h = v.length >> 1;
   return v.length % 2 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
-});
+}, ['classification', 'regression', 'multilabel']);

@@ -14,6 +14,7 @@ export const vote: Strategy = {
   name: 'vote',
   description: 'Majority, weighted or confidence-weighted voting (options.mode: "hard" | "confidence").',
   weighted: true,
+  tasks: ['classification', 'multilabel'],
   parameters: ['weights', 'options.adaptiveWeights', 'options.mode', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
   reference: 'Kuncheva, Combining Pattern Classifiers, 2nd ed., Wiley 2014, ch. 5',
   votes: true,

@@ -2,7 +2,10 @@
  * The playground page: edits a fusion case and fuses it with every strategy of the registry,
  * in the browser, with the production core. The state lives in the URL fragment.
  */
-import { FusionRequest, STRATEGIES, STRATEGY_NAMES, type FusionResponse, type Profile, type ResolvedProfile, type Strategy, fuseOne, parseWith, prepare } from '../../fusion/index.js';
+import { FusionRequest, STRATEGIES, STRATEGY_NAMES, type FusionResponse, type Profile, type ResolvedProfile, type Strategy, fuseOne, parseWith, prepare, tasksOf } from '../../fusion/index.js';
+
+/** The playground fuses classification requests: the strategies with a classification form. */
+const CLASSIFIERS = STRATEGY_NAMES.filter((n) => tasksOf(STRATEGIES[n]).includes('classification'));
 import digitsLearned from '../../../examples/profiles/digits-learned.json';
 import digits3view from '../../../examples/profiles/digits-3view.json';
 import digitsModel from '../../../examples/profiles/models/digits-logistic.json';
@@ -58,7 +61,7 @@ function update(): void {
     // every card shows the same error below
   }
   const hasModel = resolved(state)?.model !== undefined;
-  const cards = STRATEGY_NAMES.filter((n) => n !== 'learned' || hasModel).map((name) => {
+  const cards = CLASSIFIERS.filter((n) => n !== 'learned' || hasModel).map((name) => {
     const strategy: Strategy = STRATEGIES[name];
     let result: FusionResponse | Error;
     try {
@@ -224,7 +227,7 @@ function start(): void {
   $('profile').addEventListener('change', (e) => void chooseProfile((e.target as HTMLSelectElement).value));
   $('mode').addEventListener('change', (e) => ((state.mode = (e.target as HTMLSelectElement).value as 'hard'), update()));
   $('tie-break').addEventListener('change', (e) => ((state.tieBreak = (e.target as HTMLSelectElement).value as 'first'), update()));
-  $('request-strategy').append(...STRATEGY_NAMES.map((n) => h('option', { value: n }, n)));
+  $('request-strategy').append(...CLASSIFIERS.map((n) => h('option', { value: n }, n)));
   $('request-strategy').addEventListener('change', () => ($('request-text').textContent = requestText()));
   $('copy-curl').addEventListener('click', () => void copy('curl'));
   $('copy-json').addEventListener('click', () => void copy('json'));
