@@ -15,7 +15,7 @@ import { FusionBatch, FusionRequest, LIMITS } from './schemas.js';
  * functions answer one request per invocation, so their bundles set it false (bench/README.md).
  */
 declare const FUSION_COMPILE_PARSERS: boolean | undefined;
-const compiled = <T extends z.ZodMiniType>(schema: T): T =>
+export const compiled = <T extends z.ZodMiniType>(schema: T): T =>
   typeof FUSION_COMPILE_PARSERS === 'undefined' || FUSION_COMPILE_PARSERS ? z.compile(schema) : schema;
 const parseRequest = compiled(FusionRequest);
 const parseBatch = compiled(FusionBatch);
