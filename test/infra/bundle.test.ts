@@ -105,19 +105,19 @@ describe('bundles at run time (Node 24, ESM)', () => {
 
 /**
  * Budgets in bytes of `index.mjs` (1 KB = 1000 bytes); a bundle that grows past its budget fails
- * here. The issue's goal for a strategy bundle is 150 KB; the budget sits below it, near today's
- * size, so growth shows long before the goal is at risk. See bench/README.md for the breakdown.
+ * here. Each budget sits just above today's size, so growth shows at once. The issue's goal for a
+ * strategy bundle is 150 KB; see bench/README.md for the breakdown and what is left to cut.
  */
 const BUDGET: Record<string, number> = {
   // Over the issue's 150 KB goal since the regression and multi-label forms joined every strategy
   // (bench/README.md, "Cold start"): the budget holds today's size so that it cannot grow further.
   ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 160_000])),
-  MetaFunction: 185_000,
-  S3BatchFunction: 170_000,
-  SqsFunction: 200_000,
-  RetrainFunction: 1_000_000,
-  JoinsFunction: 200_000,
-  JoinTimerFunction: 200_000,
+  MetaFunction: 210_000,
+  S3BatchFunction: 200_000,
+  SqsFunction: 220_000,
+  RetrainFunction: 1_050_000,
+  JoinsFunction: 220_000,
+  JoinTimerFunction: 220_000,
 };
 
 describe('bundle sizes', () => {
