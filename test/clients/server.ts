@@ -23,8 +23,11 @@ export interface ServeProcess {
   close(): Promise<void>;
 }
 
-/** Starts `node bin/fusion.js serve --port 0` with a temporary store holding the example profiles. */
-export async function startServe(): Promise<ServeProcess> {
+/**
+ * Starts `node bin/fusion.js serve --port 0` with a temporary store holding the `sentiment`
+ * example profile and a copy of it with a `join` section, or with `storeDir` if given.
+ */
+export async function startServe(storeDir?: string): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'fusion-clients-'));
   copyFileSync(join(ROOT, 'examples/profiles/sentiment.json'), join(dir, 'sentiment.json'));
   const sentiment = JSON.parse(readFileSync(join(dir, 'sentiment.json'), 'utf8')) as Record<string, unknown>;
@@ -32,7 +35,7 @@ export async function startServe(): Promise<ServeProcess> {
   writeFileSync(join(dir, `${JOIN_PROFILE}.json`), JSON.stringify(withJoin));
   const child = spawn(process.execPath, ['bin/fusion.js', 'serve', '--port', '0'], {
     cwd: ROOT,
-    env: { ...process.env, FUSION_STORE_DIR: dir, FUSION_MAX_BODY_BYTES: String(TEST_MAX_BODY_BYTES), POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    env: { ...process.env, FUSION_STORE_DIR: storeDir ?? dir, FUSION_MAX_BODY_BYTES: String(TEST_MAX_BODY_BYTES), POWERTOOLS_LOG_LEVEL: 'SILENT' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {
