@@ -63,6 +63,8 @@ export const METRIC = {
   validationFailures: 'ValidationFailures',
   /** Decisions made with a stale cached profile (the store could not refresh it). */
   staleProfiles: 'StaleProfiles',
+  /** Requests answered 503 because a stored model gave a non-finite answer. */
+  modelFailures: 'ModelFailures',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -91,7 +91,12 @@ function lineFuser(options: BatchOptions): LineFuser {
     const id = idOf(input);
     if (!('combine' in strategy)) return { line, id, error: strategy };
     if (options.defaultProfile && isObject(input) && input.profile === undefined) input.profile = options.defaultProfile;
-    const refs = isObject(input) && (input.profile !== undefined || 'items' in input) ? referencedProfiles(input) : NONE;
+    let refs = NONE;
+    try {
+      if (isObject(input) && (input.profile !== undefined || 'items' in input)) refs = referencedProfiles(input);
+    } catch (e) {
+      return { line, id, error: toProblem(e) };
+    }
     for (const ref of refs) if (!cache.has(ref)) return loadThenFinish(strategy, input, line, id, refs);
     return finish(strategy, input, line, id, refs);
   };

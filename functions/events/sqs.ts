@@ -19,11 +19,14 @@ import {
   referencedProfiles,
   toProblem,
 } from '../fusion/index.js';
+import { fuseLimits } from '../limits.js';
 import { logger, metrics } from '../observability.js';
 import { createStore, loadProfiles } from '../store/index.js';
 import { BatchedSender, type ResultMessage, sqsClient } from './results-queue.js';
 
 const processor = new BatchProcessor(EventType.SQS);
+/** SQS's message size limit (256 KiB), less room for the reply's attributes. */
+const SQS_MAX_BYTES = 256 * 1024 - 1024;
 const senders = new Map<string, BatchedSender>();
 let client: ReturnType<typeof sqsClient> | undefined;
 
@@ -84,10 +87,16 @@ async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: 
     if (typeof id === 'string' || typeof id === 'number') reply.id = id;
     const { strategy, request } = splitStrategy(body, record);
     reply.strategy = strategy;
-    const names = referencedProfiles(request);
+    const limits = fuseLimits(process.env);
+    const names = referencedProfiles(request, limits.maxProfiles);
     const lookup = names.length ? await loadProfiles(createStore(process.env), names) : undefined;
-    const result = fuse(strategy, request, lookup);
-    return { fused: true, message: { body: JSON.stringify({ ...reply, result }), attributes: attributes('fused') } };
+    // An answer SQS cannot carry is replaced by a problem answer: retrying could never deliver it.
+    const maxResponseBytes = Math.min(limits.maxResponseBytes, SQS_MAX_BYTES);
+    const result = fuse(strategy, request, lookup, { ...limits, maxResponseBytes });
+    const answer = JSON.stringify({ ...reply, result });
+    if (Buffer.byteLength(answer) > SQS_MAX_BYTES)
+      throw new FusionError('response-too-large', `The answer has ${Buffer.byteLength(answer)} bytes, over SQS's message limit of ${SQS_MAX_BYTES}. Send smaller batches, or use the S3 batch input.`);
+    return { fused: true, message: { body: answer, attributes: attributes('fused') } };
   } catch (e) {
     if (!(e instanceof FusionError) || e instanceof UnavailableError) throw e;
     return { fused: false, message: { body: JSON.stringify({ ...reply, error: toProblem(e) }), attributes: attributes('problem') } };

@@ -34,7 +34,7 @@ export function distribution(pred: Prediction, classes: string[], t: number, err
   const C = classes.length;
   if (pred.label !== undefined) {
     const c = classIndex(classes, pred.label);
-    if (c < 0) return fail(errors, where(at, m, '.label'), `label "${pred.label}" is not a class; expected one of: ${preview(classes)}`);
+    if (c < 0) return fail(errors, where(at, m, '.label'), `label "${preview([pred.label])}" is not a class; expected one of: ${preview(classes)}`);
     const conf = pred.confidence ?? 1;
     const d = f64(C);
     const rest = (1 - conf) / (C - 1);
@@ -60,9 +60,14 @@ function probabilities(p: number[] | Record<string, number>, classes: string[], 
     for (let c = 0; c < C; c++) out[c] = p[c]!;
   } else {
     let ok = true;
+    let unknown = 0;
     for (const key of Object.keys(p)) {
-      if (classIndex(classes, key) < 0) (errors.push({ path: `${where(at, m, '.probabilities')}.${key}`, message: `"${key}" is not a class; expected keys: ${preview(classes)}` }), (ok = false));
+      if (classIndex(classes, key) >= 0) continue;
+      ok = false;
+      // Each listed key costs a message; past the problem's 20 entries only the count is useful.
+      if (++unknown <= 20) errors.push({ path: `${where(at, m, '.probabilities')}.${key}`, message: `"${preview([key])}" is not a class; expected keys: ${preview(classes)}` });
     }
+    if (unknown > 20) errors.push({ path: where(at, m, '.probabilities'), message: `${unknown - 20} more keys are not classes; use only the class names as keys` });
     for (let c = 0; c < C; c++) {
       if (hasOwn(p, classes[c]!)) out[c] = p[classes[c]!]!;
       else (errors.push({ path: where(at, m, '.probabilities'), message: `missing the probability of class "${classes[c]}"; give every class a value` }), (ok = false));
@@ -90,6 +95,11 @@ function fail(errors: FieldError[], path: string, message: string): undefined {
   return undefined;
 }
 
-export function preview(list: string[]): string {
-  return list.length <= 20 ? list.join(', ') : `${list.slice(0, 20).join(', ')}, ... (${list.length} in all)`;
+const PREVIEW_ITEMS = 10;
+const PREVIEW_CHARS = 40;
+
+/** A list quoted in a message: at most 10 names of at most 40 characters, then "... and N more". */
+export function preview(list: readonly string[]): string {
+  const shown = list.slice(0, PREVIEW_ITEMS).map((n) => (n.length <= PREVIEW_CHARS ? n : `${n.slice(0, PREVIEW_CHARS - 1)}…`));
+  return list.length <= PREVIEW_ITEMS ? shown.join(', ') : `${shown.join(', ')}, ... and ${list.length - PREVIEW_ITEMS} more`;
 }

@@ -48,6 +48,14 @@ export class UnavailableError extends FusionError {
   }
 }
 
+/** A stored model whose answer is not a finite distribution: the model is at fault, not the request. */
+export class ModelFailureError extends UnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelFailureError';
+  }
+}
+
 function describe(errors: FieldError[]): string {
   if (errors.length === 0) return 'The request is invalid.';
   const first = errors[0]!;

@@ -1,12 +1,10 @@
-import { z } from 'zod';
-import { FusionError, InsufficientModalitiesError, InvalidRequestError } from './errors.js';
-import { type Prepared, type ProfileLookup, parseWith, prepare } from './prepare.js';
-import { type BatchResponse, FusionBatch, FusionRequest, type FusionResponse, LIMITS } from './schemas.js';
+import { type FieldError, FusionError, InsufficientModalitiesError, InvalidRequestError, UnavailableError } from './errors.js';
+import { type Parsed, checkResponseSize, isBatch, parseInput, profilesOf } from './parse.js';
+import { type Prepared, type ProfileLookup, prepare } from './prepare.js';
+import { type BatchResponse, type FusionRequest, type FusionResponse, LIMITS } from './schemas.js';
 import type { Strategy } from './strategy.js';
 
 const TIE = 1e-12;
-const parseRequest = z.compile(FusionRequest);
-const parseBatch = z.compile(FusionBatch);
 
 /**
  * Chooses the label: argmax of `f`; classes within 1e-12 of the maximum are tied, and the tie
@@ -55,6 +53,8 @@ export function decide(strategy: Strategy, p: Prepared): FusionResponse {
   for (let c = 4; c < C; c++) probabilities[classes[c]!] = f[c]!;
   const confidence = f[label]!;
   spare = f;
+  // A rule's answer is finite for any valid input; this guard keeps a defect from answering NaN as null.
+  if (!Number.isFinite(confidence)) throw new UnavailableError(`The ${strategy.name} rule gave a non-finite answer; please report this request.`);
 
   const res: FusionResponse = {
     strategy: strategy.name,
@@ -71,6 +71,7 @@ export function decide(strategy: Strategy, p: Prepared): FusionResponse {
     const { profile, version, stale } = p.profile;
     res.profile = { name: profile.name, version: version ?? 'local', stale: stale ?? false };
   }
+  if (p.warnings) res.warnings = p.warnings;
   return res;
 }
 
@@ -122,32 +123,40 @@ function counted(p: Prepared, c: number, k: number): boolean {
   return false;
 }
 
-/** Whether a parsed JSON value is a batch (`{"items": [...]}`). */
-export function isBatch(input: unknown): input is { items: unknown } {
-  return typeof input === 'object' && input !== null && !Array.isArray(input) && 'items' in input;
+/** Limits an adapter may set from its configuration (defaults: `LIMITS`). */
+export interface FuseLimits {
+  maxProfiles?: number;
+  maxResponseBytes?: number;
 }
 
 /** Validates and fuses one request or a batch. */
-export function fuseAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup): FusionResponse | BatchResponse {
-  return isBatch(input) ? fuseBatch(strategy, input, lookup) : fuseOne(strategy, input, lookup);
+export function fuseAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): FusionResponse | BatchResponse {
+  const parsed = parseInput(input);
+  profilesOf(parsed, limits.maxProfiles);
+  return fuseParsed(strategy, parsed, lookup, limits);
 }
 
-/** Validates and fuses one request. */
-export function fuseOne(strategy: Strategy, input: unknown, lookup?: ProfileLookup): FusionResponse {
-  return decide(strategy, prepare(parseWith(parseRequest, input), lookup));
+/** Validates and fuses one request (a batch is refused). */
+export function fuseOne(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): FusionResponse {
+  if (isBatch(input)) throw new InvalidRequestError([{ path: 'items', message: 'send one request here, not a batch' }]);
+  return fuseAny(strategy, input, lookup, limits) as FusionResponse;
 }
 
 /**
- * Validates and fuses a batch. An invalid item rejects the whole batch; every item's errors
- * are reported with the item's index in the path (`items.3.predictions.text`).
+ * Fuses a parsed request or batch once its profiles are loaded. A request with schema problems
+ * is still checked as far as it can be, so the 400 lists every problem at once. A batch with
+ * an invalid item is rejected whole; every item's errors carry its index (`items.3.predictions.text`).
  */
-export function fuseBatch(strategy: Strategy, input: unknown, lookup?: ProfileLookup): BatchResponse {
-  const { items, ...defaults } = parseWith(parseBatch, input);
+export function fuseParsed(strategy: Strategy, parsed: Parsed, lookup?: ProfileLookup, limits: FuseLimits = {}): FusionResponse | BatchResponse {
+  if (parsed.errors.length) throw new InvalidRequestError([...parsed.errors, ...laterErrors(parsed, lookup)]);
+  checkResponseSize(parsed, lookup, limits.maxResponseBytes);
+  if (!parsed.batch) return decide(strategy, prepare(parsed.request, lookup));
+  const items = parsed.items as FusionRequest[];
   const prepared: Prepared[] = [];
   const failures: FusionError[] = [];
   for (let i = 0; i < items.length; i++) {
     try {
-      prepared.push(prepare(parseWith(parseRequest, items[i], `items.${i}`), lookup, defaults, `items.${i}`));
+      prepared.push(prepare(items[i]!, lookup, parsed.request, `items.${i}`));
     } catch (e) {
       if (!(e instanceof FusionError)) throw e;
       failures.push(e);
@@ -164,17 +173,26 @@ export function fuseBatch(strategy: Strategy, input: unknown, lookup?: ProfileLo
   return { results: prepared.map((p) => decide(strategy, p)) };
 }
 
-/** Profile names a request or batch refers to, so an adapter can load them before fusing. */
-export function referencedProfiles(input: unknown): string[] {
-  // No closure here: this runs on every request, and each closure created costs an allocation.
-  const names: string[] = [];
-  addProfile(names, input);
-  if (isBatch(input) && Array.isArray(input.items)) for (const item of input.items) addProfile(names, item);
-  return names;
+/** What `prepare` finds in the parts that passed the schema, except what was set aside. */
+function laterErrors(parsed: Parsed, lookup: ProfileLookup | undefined): FieldError[] {
+  const out: FieldError[] = [];
+  const check = (run: () => unknown) => {
+    try {
+      run();
+    } catch (e) {
+      if (!(e instanceof InvalidRequestError)) return;
+      for (const err of e.errors) if (!parsed.removed.some((r) => r === err.path || r.startsWith(`${err.path}.`))) out.push(err);
+    }
+  };
+  if (!parsed.items) check(() => prepare(parsed.request, lookup));
+  else parsed.items.forEach((item, i) => item && check(() => prepare(item, lookup, parsed.request, `items.${i}`)));
+  return out;
 }
 
-function addProfile(names: string[], value: unknown): void {
-  if (typeof value !== 'object' || value === null) return;
-  const name = (value as { profile?: unknown }).profile;
-  if (typeof name === 'string' && !names.includes(name)) names.push(name);
+/**
+ * Profile names a request or batch refers to, so an adapter can load them before fusing. The
+ * whole input is validated first (a 400 costs no store read), and at most `max` names are allowed.
+ */
+export function referencedProfiles(input: unknown, max?: number): string[] {
+  return profilesOf(parseInput(input), max);
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { f64 } from './buffers.js';
 import { argmax } from './calibrate.js';
 import { classIndex, distribution, preview } from './distribution.js';
@@ -43,6 +43,8 @@ export interface Prepared {
   profile?: ResolvedProfile;
   /** The raw predictions, for strategies that need more than distributions. */
   predictions: Record<string, Prediction>;
+  /** Things the request says that had no effect (a weight for a modality nobody sent, say). */
+  warnings?: FieldError[];
 }
 
 type Layer = Omit<FusionRequest, 'id' | 'profile'>;
@@ -146,6 +148,15 @@ export function prepare(req: FusionRequest, lookup?: ProfileLookup, defaults?: F
   const opts = merged.options ?? NO_OPTIONS;
   const temps = opts.temperatures;
   const weightsIn = merged.weights;
+  const warnings = checkKeys(req, defaults, resolved, names, expected, errors, at);
+  if (resolved?.profile.minModalities) {
+    const floor = resolved.profile.minModalities;
+    for (const [layer, where] of [[defaults, ''], [req, at]] as const) {
+      const asked = layer?.options?.minModalities;
+      if (asked !== undefined && asked < floor)
+        add(errors, where, 'options.minModalities', `profile "${resolved.profile.name}" requires at least ${floor} modalities; a request may raise minModalities but not lower it`);
+    }
+  }
   const dists: Float64Array[] = new Array(K);
   const weights: number[] = new Array(K);
   const confidences: number[] = new Array(K);
@@ -194,9 +205,37 @@ export function prepare(req: FusionRequest, lookup?: ProfileLookup, defaults?: F
     mode: opts.mode ?? 'hard', tieBreak: opts.tieBreak ?? 'first', epsilon: opts.epsilon ?? 1e-12, predictions,
   };
   if (priors) out.priors = priors;
+  if (warnings.length) out.warnings = warnings;
   if (resolved) out.profile = resolved;
   if (req.id !== undefined) out.id = req.id;
   return out;
+}
+
+const NO_WARNINGS: FieldError[] = [];
+
+/**
+ * Weights and temperatures keyed by a modality the request cannot mean. With a profile, a key
+ * that names none of its modalities is an error (a misspelt key would otherwise be ignored);
+ * without one, a key naming neither a sent nor an expected modality is returned as a warning.
+ */
+function checkKeys(req: FusionRequest, defaults: FusionRequest | undefined, resolved: ResolvedProfile | undefined, names: string[], expected: string[] | undefined, errors: FieldError[], at: string): FieldError[] {
+  let warnings = NO_WARNINGS;
+  for (const [layer, where] of [[defaults, ''], [req, at]] as const) {
+    if (!layer) continue;
+    for (const [field, map] of [['weights', layer.weights], ['options.temperatures', layer.options?.temperatures]] as const) {
+      if (!map) continue;
+      for (const key in map) {
+        if (resolved) {
+          if (!resolved.profile.modalities.includes(key))
+            add(errors, where, `${field}.${key}`, `"${preview([key])}" is not a modality of profile "${resolved.profile.name}"; its modalities are: ${preview(resolved.profile.modalities)}`);
+        } else if (!names.includes(key) && !expected?.includes(key)) {
+          if (warnings === NO_WARNINGS) warnings = [];
+          if (warnings.length < 20) warnings.push({ path: joinPath(where, `${field}.${key}`), message: `no modality "${preview([key])}" was sent or expected, so this value had no effect` });
+        }
+      }
+    }
+  }
+  return warnings;
 }
 
 function add(errors: FieldError[], at: string, path: string, message: string): void {
@@ -230,7 +269,7 @@ function sameList(a: string[], b: string[]): boolean {
 }
 
 /** Parses `input` with `schema`, throwing an `InvalidRequestError` that lists every field. */
-export function parseWith<T>(schema: z.ZodType<T>, input: unknown, at = ''): T {
+export function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, at = ''): T {
   const r = schema.safeParse(input);
   if (!r.success) throw new InvalidRequestError(fieldErrors(r.error.issues, at));
   return r.data;

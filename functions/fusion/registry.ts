@@ -1,5 +1,5 @@
 import { NotFoundError } from './errors.js';
-import { fuseAny } from './fuse.js';
+import { type FuseLimits, fuseAny } from './fuse.js';
 import type { ProfileLookup } from './prepare.js';
 import type { BatchResponse, FusionResponse } from './schemas.js';
 import { average } from './rules/average.js';
@@ -28,6 +28,6 @@ export function getStrategy(name: string): Strategy {
 }
 
 /** Fuses a single request or a batch with the named strategy. */
-export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup): FusionResponse | BatchResponse {
-  return fuseAny(getStrategy(strategyName), input, lookup);
+export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup, limits?: FuseLimits): FusionResponse | BatchResponse {
+  return fuseAny(getStrategy(strategyName), input, lookup, limits);
 }

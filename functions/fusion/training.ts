@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { meta } from './schema-meta.js';
 
 /** The learned fusion model kinds. */
 export const MODEL_KINDS = ['logistic', 'linear-svm', 'mlp'] as const;
@@ -7,22 +8,24 @@ export const MODEL_KINDS = ['logistic', 'linear-svm', 'mlp'] as const;
  * A profile's `training` section: which model S3-triggered retraining fits on new labelled
  * data (`training/<profile>/<name>.jsonl`), its options, and the promotion guardrail.
  */
-export const TrainingSection = z
-  .strictObject({
+export const TrainingSection = meta(
+  z.strictObject({
     model: z.enum(MODEL_KINDS, { error: `training.model must be one of: ${MODEL_KINDS.join(', ')}` }),
-    C: z.number().positive('C must be > 0').optional(),
-    hidden: z.array(z.int().min(1)).min(1).max(2).optional(),
-    alpha: z.number().min(0).optional(),
-    seed: z.int().optional(),
-    modalityDropout: z.number().min(0).max(0.95).optional(),
-    promotionMargin: z
-      .number()
-      .min(0, 'promotionMargin must be >= 0')
-      .optional()
-      .meta({ description: 'How much worse (in log loss) a new model may be and still replace the current one (default 0).' }),
-    folds: z.int().min(2, 'folds must be at least 2').max(20).optional().meta({ description: 'Cross-validation folds (default 5).' }),
-  })
-  .meta({ id: 'TrainingSection' });
+    C: z.optional(z.number().check(z.positive('C must be > 0'))),
+    hidden: z.optional(z.array(z.int().check(z.gte(1))).check(z.minLength(1), z.maxLength(2))),
+    alpha: z.optional(z.number().check(z.gte(0))),
+    seed: z.optional(z.int()),
+    modalityDropout: z.optional(z.number().check(z.gte(0), z.lte(0.95))),
+    promotionMargin: z.optional(
+      meta(
+        z.number().check(z.gte(0, 'promotionMargin must be >= 0')),
+        { description: 'How much worse (in log loss) a new model may be and still replace the current one (default 0).' },
+      ),
+    ),
+    folds: z.optional(meta(z.int().check(z.gte(2, 'folds must be at least 2'), z.lte(20)), { description: 'Cross-validation folds (default 5).' })),
+  }),
+  { id: 'TrainingSection' },
+);
 export type TrainingSection = z.infer<typeof TrainingSection>;
 
 /** Defaults of the optional guardrail settings. */

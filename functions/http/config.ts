@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { FusionError } from '../fusion/errors.js';
+import type { FuseLimits } from '../fusion/fuse.js';
+import { fuseLimits, positiveInt } from '../limits.js';
 import { logPayloads } from '../observability.js';
 import { createStore, type Store } from '../store/index.js';
 
@@ -13,6 +14,8 @@ export interface HttpConfig {
   maxBodyBytes: number;
   /** `FUSION_LOG_PAYLOADS=true`. */
   logPayloads: boolean;
+  /** `FUSION_MAX_PROFILES_PER_REQUEST` and `FUSION_MAX_RESPONSE_BYTES`. */
+  limits: Required<FuseLimits>;
 }
 
 const current = new AsyncLocalStorage<NodeJS.ProcessEnv>();
@@ -41,16 +44,13 @@ function invocationEnv(): NodeJS.ProcessEnv {
 export function httpConfig(env: NodeJS.ProcessEnv = invocationEnv()): HttpConfig {
   let config = configs.get(env);
   if (!config) {
-    config = { store: createStore(env), maxBodyBytes: maxBodyBytes(env.FUSION_MAX_BODY_BYTES), logPayloads: logPayloads(env) };
+    config = {
+      store: createStore(env),
+      maxBodyBytes: positiveInt(env, 'FUSION_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
+      logPayloads: logPayloads(env),
+      limits: fuseLimits(env),
+    };
     configs.set(env, config);
   }
   return config;
-}
-
-function maxBodyBytes(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_MAX_BODY_BYTES;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new FusionError('invalid-configuration', `FUSION_MAX_BODY_BYTES must be a whole number of bytes >= 1 (got "${value}"); unset it for the default ${DEFAULT_MAX_BODY_BYTES}.`);
-  return n;
 }

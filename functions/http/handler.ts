@@ -8,7 +8,9 @@ import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
-import { fuseAny, referencedProfiles } from '../fusion/fuse.js';
+import { FusionError } from '../fusion/errors.js';
+import { fuseParsed } from '../fusion/fuse.js';
+import { type Parsed, parseInput, profilesOf } from '../fusion/parse.js';
 import type { ProfileLookup } from '../fusion/prepare.js';
 import type { BatchResponse, FusionResponse } from '../fusion/schemas.js';
 import type { Strategy } from '../fusion/strategy.js';
@@ -84,8 +86,9 @@ function summarise(result: FusionResponse | BatchResponse) {
 }
 
 /** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
-function fused(strategy: Strategy, event: HttpEvent, context: Context, input: unknown, lookup: ProfileLookup | undefined, started: number): HttpResult {
-  const result = fuseAny(strategy, input, lookup);
+function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed, lookup: ProfileLookup | undefined, started: number): HttpResult {
+  const { limits, logPayloads } = httpConfig();
+  const result = fuseParsed(strategy, parsed, lookup, limits);
   const { decisions, missing, stale } = summarise(result);
   if (metrics.enabled)
     emitMetrics(
@@ -108,9 +111,13 @@ function fused(strategy: Strategy, event: HttpEvent, context: Context, input: un
       missing_modalities: missing,
       ...(stale ? { stale_profiles: stale } : {}),
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-      ...(httpConfig().logPayloads ? { request: input, response: result } : {}),
+      ...(logPayloads ? { request: event.body, response: result } : {}),
     });
-  return json(200, result);
+  const response = json(200, result);
+  // The estimate made before the work is an upper bound for ASCII names; this catches the rest.
+  if (response.body.length > limits.maxResponseBytes / 3 && Buffer.byteLength(response.body) > limits.maxResponseBytes)
+    throw new FusionError('response-too-large', `The answer has ${Buffer.byteLength(response.body)} bytes, over the limit of ${limits.maxResponseBytes} (FUSION_MAX_RESPONSE_BYTES). Split the request into smaller ones.`);
+  return response;
 }
 
 /**
@@ -126,9 +133,10 @@ export function fuseHandler(strategy: Strategy): HttpHandler {
     .use(jsonBody())
     .handler((event, context) => {
       const started = performance.now();
-      const input: unknown = event.body;
-      const names = referencedProfiles(input);
-      if (names.length === 0) return fused(strategy, event, context, input, undefined, started);
-      return loadProfiles(httpConfig().store, names).then((lookup) => fused(strategy, event, context, input, lookup, started));
+      // The whole request is validated, and its profiles counted, before any store read.
+      const parsed = parseInput(event.body);
+      const names = profilesOf(parsed, httpConfig().limits.maxProfiles);
+      if (names.length === 0 || parsed.errors.length) return fused(strategy, event, context, parsed, undefined, started);
+      return loadProfiles(httpConfig().store, names).then((lookup) => fused(strategy, event, context, parsed, lookup, started));
     });
 }

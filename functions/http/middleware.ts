@@ -4,7 +4,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
-import { FusionError, InvalidRequestError } from '../fusion/errors.js';
+import { FusionError, InvalidRequestError, ModelFailureError } from '../fusion/errors.js';
 import { problem, toProblem } from '../fusion/problem.js';
 import type { Problem } from '../fusion/schemas.js';
 import { METRIC, emitMetrics, logger } from '../observability.js';
@@ -156,6 +156,7 @@ export function problemResponses(opts: { strategy?: string } = {}): MiddlewareOb
       if (p.status >= 500) logger.error('request failed', { ...fields, error: err as Error });
       else logger.info('request rejected', { ...fields, paths: p.errors?.map((e) => e.path) ?? [] });
       if (opts.strategy && VALIDATION.has(p.status)) emitMetrics({ strategy: opts.strategy }, { [METRIC.validationFailures]: 1 });
+      if (opts.strategy && err instanceof ModelFailureError) emitMetrics({ strategy: opts.strategy }, { [METRIC.modelFailures]: 1 });
 
       const response = json(p.status, p, 'application/problem+json');
       if (err instanceof MethodNotAllowedError) response.headers.Allow = err.allow.join(', ');

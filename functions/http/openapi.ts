@@ -3,7 +3,7 @@
  * and the contract's zod schemas (JSON Schema draft 2020-12, which OpenAPI 3.1 uses). Response
  * examples are computed by running each strategy on the request examples.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import pkg from '../../package.json' with { type: 'json' };
 import { FusionError } from '../fusion/errors.js';
 import { fuseAny } from '../fusion/fuse.js';
@@ -44,7 +44,7 @@ function componentSchemas(): Record<string, Record<string, unknown>> {
   return clean;
 }
 
-const single = (FusionRequest.meta()?.examples as unknown[])[0];
+const single = (z.globalRegistry.get(FusionRequest)?.examples as unknown[])[0];
 const batch = {
   classes: ['negative', 'neutral', 'positive'],
   weights: { text: 0.6, audio: 0.4 },

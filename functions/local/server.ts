@@ -131,10 +131,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<LocalServer
   }
 
   function fail(res: ServerResponse, err: unknown): void {
-    // Only reached if a handler itself throws (the error mapper should prevent it) or the client vanished.
-    logger.error('local server failed to answer', { error: err as Error });
-    if (!res.headersSent) send(res, json(500, problem('internal', 'An internal error occurred.'), 'application/problem+json'), '', true);
-    else res.destroy();
+    // Only reached if a handler itself throws (the error mapper should prevent it) or the client
+    // vanished. Nothing here may throw in turn: that would be an unhandled rejection.
+    try {
+      const e = err instanceof Error ? err : new Error(String(err));
+      logger.error('local server failed to answer', { error: { name: e.name, message: e.message.slice(0, 1000), stack: e.stack?.slice(0, 4000) } });
+      if (!res.headersSent) send(res, json(500, problem('internal', 'An internal error occurred.'), 'application/problem+json'), '', true);
+      else res.destroy();
+    } catch {
+      res.destroy();
+    }
   }
 
   const server = createServer((req, res) => {

@@ -54,7 +54,7 @@ export class DirectoryStore implements Store {
     }
     try {
       const where = this.path(key);
-      const profile = checkProfile(raw, where);
+      const profile = checkProfile(raw, where, key);
       const resolved: ResolvedProfile = { profile, version: 'local', stale: false };
       if (profile.model) {
         const modelFile = this.path(profile.model.key);

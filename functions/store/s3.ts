@@ -190,7 +190,7 @@ export class S3Store implements Store {
 
   /** Validates a new profile, including that its model loads and agrees with it. */
   private async decodeProfile(text: string, key: string): Promise<Profile> {
-    const profile = checkProfile(decodeJson(text, this.url(key)), this.url(key));
+    const profile = checkProfile(decodeJson(text, this.url(key)), this.url(key), key);
     if (profile.model) await this.modelFor(profile, key);
     return profile;
   }

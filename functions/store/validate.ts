@@ -18,13 +18,20 @@ export function decodeJson(text: string, where: string): unknown {
   }
 }
 
-/** A profile: schema, then per-modality settings only for modalities it lists. */
-export function checkProfile(raw: unknown, where: string): Profile {
+/**
+ * A profile: schema, then per-modality settings only for modalities it lists. Stored under
+ * `profiles/<name>.json` (give `key`), its `name` must be that name: a profile is never served
+ * under a name it does not carry.
+ */
+export function checkProfile(raw: unknown, where: string, key?: string): Profile {
   const parsed = Profile.safeParse(raw);
   if (!parsed.success) throw invalid(where, 'profile', fieldErrors(parsed.error.issues));
   const profile = parsed.data;
   const known = new Set(profile.modalities);
   const errors: FieldError[] = [];
+  const stored = key && /([^/]+)\.json$/.exec(key)?.[1];
+  if (stored && stored !== profile.name)
+    errors.push({ path: 'name', message: `the profile is stored as "${stored}" but its name is "${profile.name}"; the name must match the key profiles/${profile.name}.json` });
   for (const field of ['weights', 'temperatures'] as const) {
     for (const m of Object.keys(profile[field] ?? {}))
       if (!known.has(m)) errors.push({ path: `${field}.${m}`, message: `"${m}" is not in modalities [${profile.modalities.join(', ')}]; add it there or remove this entry` });

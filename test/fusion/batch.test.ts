@@ -46,7 +46,8 @@ describe('batch', () => {
 
   it('should report the errors of every bad item, schema and cross-field alike', () => {
     const err = failure('average', { classes, items: [{ predictions: { text: p([0.5, 0.6]) } }, 'x', { predictions: { text: { label: 'maybe' } }, extra: 1 }] });
-    expect(err.errors.map((e) => e.path)).toEqual(['items.0.predictions.text.probabilities', 'items.1', 'items.2.extra']);
+    // Schema problems first, then what the remaining checks find in the parts that passed the schema.
+    expect(err.errors.map((e) => e.path)).toEqual(['items.1', 'items.2.extra', 'items.0.predictions.text.probabilities', 'items.2.predictions.text.label']);
   });
 
   it('should reject a missing, empty or oversized item list and bad defaults', () => {
@@ -97,6 +98,6 @@ describe('profiles', () => {
   it('should list the profiles a request or batch refers to', () => {
     expect(referencedProfiles({ profile: 'a', items: [{ profile: 'b' }, { profile: 'a' }, {}] })).toEqual(['a', 'b']);
     expect(referencedProfiles({ classes })).toEqual([]);
-    expect(referencedProfiles(null)).toEqual([]);
+    expect(() => referencedProfiles(null)).toThrow(InvalidRequestError);
   });
 });

@@ -1,17 +1,25 @@
-import { z } from 'zod';
-import { Classes } from '../schemas.js';
+import * as z from 'zod/mini';
+import { Classes, meta } from '../schemas.js';
 import type { MODEL_KINDS } from '../training.js';
 
-const Vector = z.array(z.number());
+/**
+ * The largest magnitude a model parameter may have. Trained models stay far below it; above it,
+ * sums over 64,000 features and two hidden layers could overflow to Infinity and the answer
+ * would be NaN, so such an artifact is refused when it is published or loaded.
+ */
+export const MAX_PARAMETER = 1e6;
+const bounded = `must be between -${MAX_PARAMETER} and ${MAX_PARAMETER}; retrain with more regularisation (a smaller C or a larger alpha)`;
+const Vector = z.array(z.number().check(z.gte(-MAX_PARAMETER, `a model parameter ${bounded}`), z.lte(MAX_PARAMETER, `a model parameter ${bounded}`)));
+const Distribution = z.array(z.number().check(z.gte(0, 'a fill value is a probability between 0 and 1'), z.lte(1, 'a fill value is a probability between 0 and 1')));
 const Rows = z.array(Vector);
 
 const MetricsShape = z.object({ accuracy: z.number(), macroF1: z.number(), logLoss: z.number(), brier: z.number(), ece: z.number() });
 
 /** Where, when and how a model was trained, with its training metrics. */
 export const Training = z.object({
-  rows: z.int().min(1),
+  rows: z.int().check(z.gte(1)),
   createdAt: z.string(),
-  dataSha256: z.string().regex(/^[0-9a-f]{64}$/, 'dataSha256 must be 64 lowercase hex digits'),
+  dataSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'dataSha256 must be 64 lowercase hex digits')),
   options: z.record(z.string(), z.unknown()),
   metrics: MetricsShape,
 });
@@ -20,15 +28,16 @@ const common = {
   format: z.literal('fusion-model', { error: 'format must be "fusion-model"' }),
   version: z.literal(1, { error: 'version must be 1 (the only fusion-model version this service reads)' }),
   classes: Classes,
-  modalities: z.array(z.string().min(1)).min(1, 'modalities needs at least one modality name'),
-  fill: z.record(z.string(), Vector).meta({ description: "Each modality's mean training distribution, used when it is absent." }),
+  modalities: z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'modalities needs at least one modality name')),
+  fill: meta(z.record(z.string(), Distribution), { description: "Each modality's mean training distribution, used when it is absent." }),
   training: Training,
 };
 
 const Linear = { coef: Rows, intercept: Vector };
 
 /** The tagged JSON of a trained meta-learner; `kind` selects the shape of `params`. */
-export const ModelArtifact = z
+export const ModelArtifact = meta(
+  z
   .discriminatedUnion(
     'kind',
     [
@@ -43,13 +52,18 @@ export const ModelArtifact = z
         kind: z.literal('mlp'),
         params: z.object({
           activation: z.literal('relu'),
-          layers: z.array(z.object({ weights: Rows, bias: Vector })).min(2, 'layers needs 1 or 2 hidden layers and the output layer').max(3, 'layers needs 1 or 2 hidden layers and the output layer'),
+          layers: z
+            .array(z.object({ weights: Rows, bias: Vector }))
+            .check(
+              z.minLength(2, 'layers needs 1 or 2 hidden layers and the output layer'),
+              z.maxLength(3, 'layers needs 1 or 2 hidden layers and the output layer'),
+            ),
         }),
       }),
     ],
     { error: 'kind must be "logistic", "linear-svm" or "mlp"' },
   )
-  .superRefine((a, ctx) => {
+  .check(z.superRefine((a, ctx) => {
     const C = a.classes.length;
     const F = C * a.modalities.length;
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -70,8 +84,9 @@ export const ModelArtifact = z
     shape(a.params.coef, a.params.intercept, C, F, ['params']);
     if (a.kind === 'linear-svm' && (a.params.platt.a.length !== C || a.params.platt.b.length !== C))
       issue(['params', 'platt'], `platt.a and platt.b must hold ${C} numbers each`);
-  })
-  .meta({ id: 'ModelArtifact', description: 'A learned fusion model (format "fusion-model", version 1).' });
+  })),
+  { id: 'ModelArtifact', description: 'A learned fusion model (format "fusion-model", version 1).' },
+);
 
 export type ModelArtifact = z.infer<typeof ModelArtifact>;
 export type ModelKind = ModelArtifact['kind'];

@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type FieldError, FusionError, InvalidRequestError, fieldErrors } from '../errors.js';
 import { type Prepared, prepare } from '../prepare.js';
-import { FusionRequest, type Profile } from '../schemas.js';
+import { Predictions, type Profile, RequestId } from '../schemas.js';
 
 /** One labelled example: its calibrated distributions in profile modality order. */
 export interface Example {
@@ -23,8 +23,8 @@ export interface Dataset {
 
 /** One JSONL line: a fusion request's predictions plus the true class. */
 export const DataLine = z.strictObject({
-  id: FusionRequest.shape.id,
-  predictions: FusionRequest.shape.predictions.unwrap(),
+  id: z.optional(RequestId),
+  predictions: Predictions,
   label: z.string({ error: 'label must be the true class name' }),
 });
 

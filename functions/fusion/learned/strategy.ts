@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, ModelFailureError } from '../errors.js';
 import type { Prepared } from '../prepare.js';
 import type { Strategy } from '../strategy.js';
 import { type Model, loadModel, orderDists } from './infer.js';
@@ -40,8 +40,17 @@ function run(p: Prepared): Outputs {
   let o = buffers.get(model);
   if (!o) buffers.set(model, (o = { ordered: new Array(model.fill.length), full: new Float64Array(C), without: model.fill.map(() => new Float64Array(C)) }));
   model.occlude(orderDists(model, p.modalities, p.dists, -1, o.ordered), o.full, o.without);
+  if (!finite(o.full) || !o.without.every(finite)) {
+    const key = p.profile?.profile.model?.key ?? 'the model';
+    throw new ModelFailureError(`The learned model ${key} of profile "${p.profile?.profile.name}" gave a non-finite answer for this request; check or retrain the model.`);
+  }
   [lastRequest, lastModel, lastOutputs] = [p, model, o];
   return o;
+}
+
+function finite(v: Float64Array): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  return true;
 }
 
 /**
