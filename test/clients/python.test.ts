@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FusionRequest, FusionResponse, Prediction, Problem } from '../../functions/fusion/schemas.js';
 import { python } from './python.js';
 import { JOIN_PROFILE, type ServeProcess, TEST_MAX_BODY_BYTES, serverHasJoins, startServe } from './server.js';
@@ -27,7 +27,7 @@ import json, late_fusion_client.types as t
 print(json.dumps({n: {"all": sorted(getattr(t, n).__annotations__.keys() | getattr(t, n).__required_keys__ | getattr(t, n).__optional_keys__), "required": sorted(getattr(t, n).__required_keys__)} for n in ["Prediction", "FusionRequest", "FusionResponse", "Problem"]}))`;
     const run = await python(['-c', script]);
     expect(run.code, run.stderr).toBe(0);
-    const fromSchema = (s: z.ZodType, io: 'input' | 'output') => {
+    const fromSchema = (s: z.core.$ZodType, io: 'input' | 'output') => {
       const j = z.toJSONSchema(s, { io, unrepresentable: 'any', reused: 'inline' }) as { properties?: object; required?: string[]; $defs?: Record<string, { properties: object; required?: string[] }> };
       const root = j.properties ? j : Object.values(j.$defs ?? {})[0]!;
       return { all: Object.keys(root.properties ?? {}).sort(), required: [...(root.required ?? [])].sort() };

@@ -57,6 +57,11 @@ class _FusionResponseRequired(TypedDict):
     contributions: Dict[str, float]
 
 
+class ProblemField(TypedDict):
+    path: str
+    message: str
+
+
 class FusionResponse(_FusionResponseRequired, total=False):
     """A decision."""
 
@@ -64,11 +69,7 @@ class FusionResponse(_FusionResponseRequired, total=False):
     weighted: bool
     votes: Dict[str, float]
     profile: _ProfileUsed
-
-
-class ProblemField(TypedDict):
-    path: str
-    message: str
+    warnings: List[ProblemField]  # parts of the request that had no effect
 
 
 class _ProblemRequired(TypedDict):
@@ -82,6 +83,7 @@ class Problem(_ProblemRequired, total=False):
     """An RFC 9457 problem object."""
 
     errors: List[ProblemField]
+    errorsTruncated: int  # how many more field errors there were beyond those listed
 
 
 class JoinState(TypedDict, total=False):
