@@ -71,8 +71,8 @@ describe('TypeScript client against fusion serve (npm start)', () => {
     const join = c.join(JOIN_PROFILE, `ts-${Date.now()}:1`);
     const preds = SENTIMENT.predictions!;
     const first = await join.put('text', preds.text!);
-    expect(first.state).toBe('pending');
-    expect(first.missing?.sort()).toEqual(['audio', 'video']);
+    expect(first).toMatchObject({ state: 'pending', arrived: ['text'] });
+    expect(first.state === 'pending' && first.missing.sort()).toEqual(['audio', 'video']);
     expect((await join.put('text', preds.text!)).state).toBe('pending'); // a repeat changes nothing
     await join.put('video', preds.video!);
     const last = await join.put('audio', preds.audio!);
@@ -80,7 +80,8 @@ describe('TypeScript client against fusion serve (npm start)', () => {
     const waited = await join.wait({ timeoutMs: 5000 });
     expect(waited.state).toBe('decided');
     const sync = await c.fuse('average', { ...SENTIMENT, profile: JOIN_PROFILE });
-    expect(waited.decision).toMatchObject({ label: sync.label, probabilities: sync.probabilities, trigger: 'complete' });
+    expect(waited).toMatchObject({ state: 'decided', joinId: join.joinId, label: sync.label, probabilities: sync.probabilities, trigger: 'complete' });
+    expect(Object.keys(waited.state === 'decided' ? waited.arrivals : {}).sort()).toEqual(['audio', 'text', 'video']);
     const conflict = (await join.put('text', { label: 'negative' }).catch((e: unknown) => e)) as FusionProblemError;
     expect(conflict.status).toBe(409);
   });
@@ -140,16 +141,15 @@ describe('TypeScript client retries', () => {
 
 describe('TypeScript client joins (against a stub following the joins contract)', () => {
   it('should wait through pending states (and a 404 before the first put) until decided', async () => {
-    const decision = { joinId: 'j1', trigger: 'window', decidedAt: '2026-12-01T00:00:00Z', strategy: 'average', label: 'positive', confidence: 0.7, probabilities: { negative: 0.3, positive: 0.7 }, modalities: { used: ['text'], missing: ['audio'] }, contributions: { text: 1 } };
+    const decision = { joinId: 'j1', trigger: 'window', decidedAt: '2026-12-01T00:00:00Z', arrivals: { text: { arrivedAt: '2026-11-30T23:59:30Z', latenessMs: 0 } }, strategy: 'average', label: 'positive', confidence: 0.7, probabilities: { negative: 0.3, positive: 0.7 }, modalities: { used: ['text'], missing: ['audio'] }, contributions: { text: 1 } };
     const stub = await startStub([
       { status: 404, body: { type: 'urn:problem:late-fusion:not-found', title: 'Not found', status: 404, detail: 'no join' } },
-      { status: 200, body: { state: 'pending', arrived: ['text'], missing: ['audio'], deadline: '2026-12-01T00:00:00Z' } },
+      { status: 200, body: { state: 'pending', joinId: 'j1', profile: 'sentiment', arrived: ['text'], missing: ['audio'], openedAt: '2026-11-30T23:59:30Z', deadline: '2026-12-01T00:00:00Z' } },
       { status: 200, body: { state: 'decided', ...decision } },
     ]);
     try {
       const state = await new FusionClient({ endpoint: stub.url }).join('sentiment', 'j1').wait({ timeoutMs: 5000, intervalMs: 5 });
-      expect(state.state).toBe('decided');
-      expect(state.decision?.label).toBe('positive');
+      expect(state).toEqual({ state: 'decided', ...decision });
       expect(stub.seen.map((s) => `${s.method} ${s.url}`)).toEqual(Array(3).fill('GET /v1/joins/sentiment/j1'));
     } finally {
       await stub.close();
@@ -157,10 +157,10 @@ describe('TypeScript client joins (against a stub following the joins contract)'
   });
 
   it('should PUT a prediction to the modality path, and time out a join that stays pending', async () => {
-    const stub = await startStub([{ status: 202, body: { state: 'pending', arrived: ['text'], missing: ['audio'], deadline: '2026-12-01T00:00:30Z' } }]);
+    const stub = await startStub([{ status: 202, body: { state: 'pending', joinId: 'clip:42', profile: 'sentiment', arrived: ['text'], missing: ['audio'], openedAt: '2026-12-01T00:00:00Z', deadline: '2026-12-01T00:00:30Z' } }]);
     try {
       const join = new FusionClient({ endpoint: stub.url }).join('sentiment', 'clip:42');
-      expect((await join.put('text', { probabilities: [0.2, 0.8] })).missing).toEqual(['audio']);
+      expect(await join.put('text', { probabilities: [0.2, 0.8] })).toMatchObject({ state: 'pending', missing: ['audio'] });
       expect(stub.seen[0]).toMatchObject({ method: 'PUT', url: '/v1/joins/sentiment/clip%3A42/text', body: '{"probabilities":[0.2,0.8]}' });
       await expect(join.wait({ timeoutMs: 100, intervalMs: 10 })).rejects.toBeInstanceOf(FusionTimeoutError);
     } finally {

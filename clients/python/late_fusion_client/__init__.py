@@ -6,7 +6,7 @@
     client.join("sentiment", "clip-42").put("text", {"probabilities": [0.1, 0.2, 0.7]})
 """
 
-from .client import FusionClient, Join, retry_after_seconds, retry_delay, to_join_state
+from .client import FusionClient, Join, retry_after_seconds, retry_delay
 from .errors import FusionProblemError, FusionTimeoutError
 from .sigv4 import sign_request
 from .types import FusionRequest, FusionResponse, JoinState, Prediction, Problem
@@ -24,6 +24,5 @@ __all__ = [
     "retry_after_seconds",
     "retry_delay",
     "sign_request",
-    "to_join_state",
 ]
 __version__ = "0.1.0"

@@ -159,11 +159,11 @@ class Join:
 
         A repeat with the same body is safe; a different body, or a late modality, is a 409.
         """
-        return to_join_state(self.client.request("PUT", f"{self._path}/{_seg(modality)}", prediction)[1])
+        return self.client.request("PUT", f"{self._path}/{_seg(modality)}", prediction)[1]
 
     def get(self) -> JoinState:
         """The join's state; FusionProblemError with status 404 when nothing has arrived yet."""
-        return to_join_state(self.client.request("GET", self._path)[1])
+        return self.client.request("GET", self._path)[1]
 
     def wait(self, timeout: float = 60, interval: float = 0.1) -> JoinState:
         """Polls get() with backoff until the join is decided or insufficient; a 404 counts as pending."""
@@ -184,21 +184,6 @@ class Join:
                 raise FusionTimeoutError(f"join {self.profile}/{self.join_id} was still {what} after {timeout} s")
             time.sleep(min(interval, left))
             interval = min(2.0, interval * 1.5)
-
-
-def to_join_state(body: Any) -> JoinState:
-    """A join answer as a JoinState, whether the server sends the decision itself, a state holding it, or a problem."""
-    b: Dict[str, Any] = body if isinstance(body, dict) else {}
-    if not isinstance(b.get("state"), str):
-        if isinstance(b.get("label"), str):
-            return {"state": "decided", "joinId": b.get("joinId", ""), "decision": b}
-        return {"state": "insufficient", "problem": b}  # type: ignore[typeddict-item]
-    state: Dict[str, Any] = dict(b)
-    if state["state"] == "decided" and "decision" not in state and isinstance(b.get("label"), str):
-        state["decision"] = b
-    if state["state"] == "insufficient" and "problem" not in state and isinstance(b.get("type"), str):
-        state["problem"] = b
-    return state  # type: ignore[return-value]
 
 
 def _seg(value: str) -> str:

@@ -4,7 +4,7 @@ They mirror the server's zod schemas (functions/fusion/schemas.ts); test/clients
 checks that each has exactly the schema's fields and required fields.
 """
 
-from typing import Dict, List, Literal, TypedDict, Union
+from typing import Any, Dict, List, Literal, TypedDict, Union
 
 
 class Prediction(TypedDict, total=False):
@@ -87,12 +87,24 @@ class Problem(_ProblemRequired, total=False):
 
 
 class JoinState(TypedDict, total=False):
-    """A join: pending (arrived, missing, deadline), decided (decision) or insufficient (problem)."""
+    """A join, by "state": "pending" (arrived, missing, openedAt, deadline), "decided" (the
+    decision record: the fields of FusionResponse plus joinId, trigger, decidedAt, arrivals) or
+    "insufficient" (arrived, missing and a problem naming them)."""
 
     state: Literal["pending", "decided", "insufficient"]
     joinId: str
+    profile: Any  # the name while pending; {name, version, ...} once there is an outcome
     arrived: List[str]
     missing: List[str]
+    openedAt: str
     deadline: str
-    decision: Dict[str, object]
+    trigger: Literal["complete", "window"]
+    decidedAt: str
+    arrivals: Dict[str, Dict[str, Any]]
+    late: List[str]
     problem: Problem
+    label: str
+    confidence: float
+    probabilities: Dict[str, float]
+    modalities: Dict[str, List[str]]
+    contributions: Dict[str, float]

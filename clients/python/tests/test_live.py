@@ -85,8 +85,8 @@ class LiveTest(unittest.TestCase):
         waited = join.wait(timeout=5)
         self.assertEqual(waited["state"], "decided")
         sync = self.client.fuse("average", {**SENTIMENT, "profile": JOIN_PROFILE})
-        self.assertEqual((waited["decision"]["label"], waited["decision"]["probabilities"]), (sync["label"], sync["probabilities"]))
-        self.assertEqual(waited["decision"]["trigger"], "complete")
+        self.assertEqual((waited["label"], waited["probabilities"], waited["trigger"]), (sync["label"], sync["probabilities"], "complete"))
+        self.assertEqual(sorted(waited["arrivals"]), ["audio", "text", "video"])
         with self.assertRaises(FusionProblemError) as caught:
             join.put("text", {"label": "negative"})
         self.assertEqual(caught.exception.status, 409)

@@ -61,19 +61,18 @@ class RetryTest(unittest.TestCase):
 
 
 class JoinStubTest(unittest.TestCase):
-    DECISION = {"joinId": "j1", "trigger": "window", "decidedAt": "2026-12-01T00:00:00Z", "strategy": "average", "label": "positive", "confidence": 0.7,
+    DECISION = {"joinId": "j1", "trigger": "window", "decidedAt": "2026-12-01T00:00:00Z", "arrivals": {"text": {"arrivedAt": "2026-11-30T23:59:30Z", "latenessMs": 0}}, "strategy": "average", "label": "positive", "confidence": 0.7,
                 "probabilities": {"negative": 0.3, "positive": 0.7}, "modalities": {"used": ["text"], "missing": ["audio"]}, "contributions": {"text": 1}}
 
     def test_wait_polls_through_404_and_pending_until_decided(self) -> None:
         answers = [
             (404, {"type": "urn:problem:late-fusion:not-found", "title": "Not found", "status": 404, "detail": "no join"}, {}),
-            (200, {"state": "pending", "arrived": ["text"], "missing": ["audio"], "deadline": "2026-12-01T00:00:30Z"}, {}),
+            (200, {"state": "pending", "joinId": "j1", "profile": "sentiment", "arrived": ["text"], "missing": ["audio"], "openedAt": "2026-12-01T00:00:00Z", "deadline": "2026-12-01T00:00:30Z"}, {}),
             (200, {"state": "decided", **self.DECISION}, {}),
         ]
         with Stub(answers) as stub:
             state = FusionClient(stub.url).join("sentiment", "j1").wait(timeout=5, interval=0.005)
-        self.assertEqual(state["state"], "decided")
-        self.assertEqual(state["decision"]["label"], "positive")
+        self.assertEqual(state, {"state": "decided", **self.DECISION})
         self.assertEqual([(s["method"], s["path"]) for s in stub.seen], [("GET", "/v1/joins/sentiment/j1")] * 3)
 
     def test_put_goes_to_the_modality_path_and_wait_times_out_while_pending(self) -> None:

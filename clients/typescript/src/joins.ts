@@ -1,40 +1,58 @@
 /**
  * Asynchronous joins: each modality service puts its own prediction into
  * `PUT /v1/joins/{profile}/{joinId}/{modality}`; the server decides once, on completion,
- * quorum or window. Join types follow the joins contract; their parts come from the server's
- * schemas (`contract.ts`).
+ * quorum or window. The join states follow the join routes' OpenAPI operations
+ * (`functions/joins/openapi.ts`); their parts come from the server's schemas (`contract.ts`).
  */
 import type { FusionResponse, Prediction, Problem } from './contract.js';
 import { FusionProblemError, FusionTimeoutError } from './errors.js';
 import { sleep } from './retry.js';
 
-/** A join's lifecycle: open until decided (a decision) or insufficient (too few modalities at the deadline). */
-export type JoinStateName = 'pending' | 'decided' | 'insufficient';
+/** When each modality arrived, and how long after the first. */
+export type JoinArrivals = Record<string, { arrivedAt: string; latenessMs: number }>;
 
-/** The decision record: the usual fusion answer plus the join's own fields. */
-export type JoinDecision = FusionResponse & {
+/** `state: "pending"`: open, waiting for `missing` until `deadline` (ISO 8601). */
+export interface JoinPending {
+  state: 'pending';
+  joinId: string;
+  profile: string;
+  arrived: string[];
+  missing: string[];
+  openedAt: string;
+  deadline: string;
+}
+
+/** `state: "decided"`: the decision record, the usual fusion answer plus the join's own fields. */
+export type JoinDecided = FusionResponse & {
+  state: 'decided';
   joinId: string;
   /** `complete`: every modality arrived; `window`: the deadline passed with the quorum met. */
   trigger: 'complete' | 'window';
   decidedAt: string;
-  [field: string]: unknown;
+  arrivals: JoinArrivals;
+  /** Modalities that arrived after the outcome: kept, never counted. */
+  late?: string[];
 };
 
-/** What `put`, `get` and `wait` return. */
-export interface JoinState {
-  state: JoinStateName;
-  joinId?: string;
-  /** Modalities in so far, and those still expected. */
-  arrived?: string[];
-  missing?: string[];
-  /** When the window closes (ISO 8601). */
-  deadline?: string;
-  /** The decision, once `state` is `decided`. */
-  decision?: JoinDecision;
-  /** Why, once `state` is `insufficient`: names what arrived and what did not. */
-  problem?: Problem;
-  [field: string]: unknown;
+/** `state: "insufficient"`: the deadline passed without the quorum; `problem` names what arrived and what did not. */
+export interface JoinInsufficient {
+  state: 'insufficient';
+  joinId: string;
+  profile: { name: string; version: string };
+  trigger: 'window';
+  decidedAt: string;
+  arrived: string[];
+  missing: string[];
+  arrivals?: JoinArrivals;
+  problem: Problem;
+  late?: string[];
 }
+
+/** What `put` and `get` answer: a join's state, by `state`. */
+export type JoinState = JoinPending | JoinDecided | JoinInsufficient;
+
+/** A join's outcome, what `wait` resolves with. */
+export type JoinOutcome = JoinDecided | JoinInsufficient;
 
 /** Options of `wait`. */
 export interface WaitOptions {
@@ -64,20 +82,19 @@ export class Join {
    * current state); a different body, or a modality arriving after the outcome, is a 409.
    */
   async put(modality: string, prediction: Prediction): Promise<JoinState> {
-    const res = await this.#send('PUT', `${this.#path}/${encodeURIComponent(modality)}`, prediction);
-    return toJoinState(res.body);
+    return (await this.#send('PUT', `${this.#path}/${encodeURIComponent(modality)}`, prediction)).body as JoinState;
   }
 
   /** The join's current state; `FusionProblemError` with status 404 when nothing has arrived yet. */
   async get(): Promise<JoinState> {
-    return toJoinState((await this.#send('GET', this.#path)).body);
+    return (await this.#send('GET', this.#path)).body as JoinState;
   }
 
   /**
    * Polls `get` with backoff until the join is `decided` or `insufficient`, and returns that
    * state. A join nothing has been put into yet (404) counts as pending.
    */
-  async wait(opts: WaitOptions = {}): Promise<JoinState> {
+  async wait(opts: WaitOptions = {}): Promise<JoinOutcome> {
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
     let interval = opts.intervalMs ?? 100;
     for (;;) {
@@ -92,20 +109,4 @@ export class Join {
       interval = Math.min(2000, interval * 1.5);
     }
   }
-}
-
-/**
- * A join answer as a `JoinState`, whether the server sends the decision itself (with or without
- * `state`), a state holding it, or an insufficient outcome's problem.
- */
-export function toJoinState(body: unknown): JoinState {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (typeof b.state !== 'string') {
-    if (typeof b.label === 'string') return { state: 'decided', joinId: b.joinId as string, decision: b as JoinDecision };
-    return { state: 'insufficient', problem: b as Problem };
-  }
-  const state = { ...b } as JoinState;
-  if (state.state === 'decided' && !state.decision && typeof b.label === 'string') state.decision = b as JoinDecision;
-  if (state.state === 'insufficient' && !state.problem && typeof b.type === 'string') state.problem = b as Problem;
-  return state;
 }
