@@ -13,18 +13,30 @@ export function predict(energy: number, pitchVar: number): Prediction {
   return { logits: [2 * energy - 1.5 * pitchVar, 0.4, 2 * pitchVar - energy].map((z) => Math.round(z * 1000) / 1000) };
 }
 
+const OPTIONS = {
+  join: { type: 'string' },
+  profile: { type: 'string', default: 'call-sentiment' },
+  endpoint: { type: 'string', default: 'http://127.0.0.1:3000' },
+  energy: { type: 'string', default: '0.5' },
+  'pitch-var': { type: 'string', default: '0.5' },
+  wait: { type: 'boolean', default: false },
+  'predict-only': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+const USAGE = `Usage: npx tsx examples/modality-services/audio_service.ts --join ID [--energy 0..1] [--pitch-var 0..1]
+  [--endpoint URL (default http://127.0.0.1:3000)] [--profile NAME (default call-sentiment)] [--wait] [--predict-only]`;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      join: { type: 'string' },
-      profile: { type: 'string', default: 'call-sentiment' },
-      endpoint: { type: 'string', default: 'http://127.0.0.1:3000' },
-      energy: { type: 'string', default: '0.5' },
-      'pitch-var': { type: 'string', default: '0.5' },
-      wait: { type: 'boolean', default: false },
-      'predict-only': { type: 'boolean', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ options: OPTIONS });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values } = parsed;
+  if (values.help) return console.log(USAGE), 0;
   const [energy, pitchVar] = [Number(values.energy), Number(values['pitch-var'])];
   if (![energy, pitchVar].every((x) => x >= 0 && x <= 1)) {
     console.error('--energy and --pitch-var must be numbers from 0 to 1');
