@@ -87,6 +87,22 @@ describe('TypeScript client against fusion serve (npm start)', () => {
   });
 });
 
+describe('TypeScript client options', () => {
+  it('should reject a bad endpoint, auth mode, a jwt without a token and iam without a region when constructed', () => {
+    expect(() => new FusionClient({ endpoint: 'not a url' })).toThrow(TypeError);
+    expect(() => new FusionClient({ endpoint: 'http://127.0.0.1:3000', auth: 'basic' as 'iam' })).toThrow('auth must be "iam", "jwt" or "none"');
+    expect(() => new FusionClient({ endpoint: 'https://api.example.com', auth: 'jwt' })).toThrow('needs a token');
+    const region = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      expect(() => new FusionClient({ endpoint: 'https://api.example.com' })).toThrow('auth "iam" needs a region');
+    } finally {
+      if (region !== undefined) process.env.AWS_REGION = region;
+    }
+    expect(() => new FusionClient({ endpoint: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })).not.toThrow();
+  });
+});
+
 describe('TypeScript client retries', () => {
   it('should retry 503 twice (waiting for Retry-After) and return the 200, signing each attempt afresh', async () => {
     const stub = await startStub([

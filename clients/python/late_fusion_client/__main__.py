@@ -66,7 +66,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.command == "fuse":
             body = _read_json(args.input)
-            result: Any = client.request("POST", f"/v1/fuse/{args.strategy}", body)[1]
+            result: Any = client.fuse(args.strategy, body)  # a batch ({"items": [...]}) answers {"results": [...]}
         elif args.command == "strategies":
             result = client.strategies()
         elif args.command == "health":

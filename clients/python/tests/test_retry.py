@@ -2,6 +2,7 @@
 
 import re
 import unittest
+import unittest.mock
 import urllib.error
 
 from late_fusion_client import FusionClient, FusionProblemError, FusionTimeoutError, retry_after_seconds, retry_delay
@@ -58,6 +59,21 @@ class RetryTest(unittest.TestCase):
             self.assertAlmostEqual(low, min(20, 0.1 * 2**attempt) / 2)
         self.assertEqual(retry_delay(0, "3"), 3)
         self.assertEqual(retry_delay(0, "3600"), 20)  # capped
+
+
+class OptionsTest(unittest.TestCase):
+    def test_bad_options_fail_when_constructed(self) -> None:
+        with self.assertRaisesRegex(ValueError, "endpoint must be an http"):
+            FusionClient("not a url")
+        with self.assertRaisesRegex(ValueError, 'auth must be "iam", "jwt" or "none"'):
+            FusionClient("http://127.0.0.1:3000", auth="basic")
+        with self.assertRaisesRegex(ValueError, "needs a token"):
+            FusionClient("https://api.example.com", auth="jwt")
+        with unittest.mock.patch.dict("os.environ", {}, clear=True):
+            with self.assertRaisesRegex(ValueError, 'auth="iam" needs a region'):
+                FusionClient("https://api.example.com")
+        self.assertEqual(FusionClient("https://abc.execute-api.eu-west-1.amazonaws.com/prod").region, "eu-west-1")
+        self.assertEqual(FusionClient("http://localhost:3000").auth, "none")
 
 
 class JoinStubTest(unittest.TestCase):

@@ -52,6 +52,7 @@ export class FusionClient {
     if (!['iam', 'jwt', 'none'].includes(this.#auth)) throw new TypeError(`auth must be "iam", "jwt" or "none" (got ${JSON.stringify(opts.auth)})`);
     if (this.#auth === 'jwt' && !opts.token) throw new TypeError('auth "jwt" needs a token: pass token (a string or a function returning one)');
     this.#region = opts.region ?? EXECUTE_API.exec(url.hostname)?.[1] ?? (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.AWS_REGION;
+    if (this.#auth === 'iam' && !this.#region) throw new TypeError('auth "iam" needs a region: pass region, use an execute-api endpoint, or set AWS_REGION');
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#retries = opts.retries ?? 3;
     this.#backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
@@ -94,9 +95,9 @@ export class FusionClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
       const retriesLeft = attempt < this.#retries;
+      const headers = await this.#headers(method, url, payload); // signed afresh: the signature holds the time
       let res: Response;
       try {
-        const headers = await this.#headers(method, url, payload);
         res = await fetch(url, { method, headers, body: payload ?? null, signal: AbortSignal.timeout(this.#timeoutMs) });
       } catch (e) {
         if (!retriesLeft || !isTransient(e)) throw e;
@@ -118,8 +119,7 @@ export class FusionClient {
     if (payload !== undefined) headers['content-type'] = 'application/json';
     if (this.#auth === 'jwt') headers.authorization = `Bearer ${typeof this.#token === 'function' ? await this.#token() : this.#token}`;
     if (this.#auth !== 'iam') return headers;
-    if (!this.#region) throw new TypeError('auth "iam" needs a region: pass region, use an execute-api endpoint, or set AWS_REGION');
-    const signed = await signRequest({ method, url, headers, body: payload }, { credentials: await this.#source(), region: this.#region });
+    const signed = await signRequest({ method, url, headers, body: payload }, { credentials: await this.#source(), region: this.#region! });
     delete signed.host; // fetch sets Host itself, to the same value
     return signed;
   }
