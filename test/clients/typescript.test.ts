@@ -72,6 +72,7 @@ describe('TypeScript client against fusion serve (npm start)', () => {
     const preds = SENTIMENT.predictions!;
     const first = await join.put('text', preds.text!);
     expect(first).toMatchObject({ state: 'pending', arrived: ['text'] });
+    expect(Object.keys(first).sort()).toEqual(['arrived', 'deadline', 'joinId', 'missing', 'openedAt', 'profile', 'state']); // JoinPending
     expect(first.state === 'pending' && first.missing.sort()).toEqual(['audio', 'video']);
     expect((await join.put('text', preds.text!)).state).toBe('pending'); // a repeat changes nothing
     await join.put('video', preds.video!);
@@ -84,6 +85,7 @@ describe('TypeScript client against fusion serve (npm start)', () => {
     expect(Object.keys(waited.state === 'decided' ? waited.arrivals : {}).sort()).toEqual(['audio', 'text', 'video']);
     const conflict = (await join.put('text', { label: 'negative' }).catch((e: unknown) => e)) as FusionProblemError;
     expect(conflict.status).toBe(409);
+    expect(await join.get()).toEqual(waited); // the outcome never changes
   });
 });
 
