@@ -21,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<{ run(): Promise<SectionResult> }>>
   http: () => import('./sections/http.js'),
   store: () => import('./sections/store.js'),
   learned: () => import('./sections/learned.js'),
+  amplification: () => import('./sections/amplification.js'),
 };
 
 const args = process.argv.slice(2);
