@@ -76,7 +76,7 @@ export interface Seen {
 }
 
 /** A stub answering each request with the next of `answers` (the last one repeats). */
-export async function startStub(answers: { status: number; body: unknown; headers?: Record<string, string> }[]) {
+export async function startStub(answers: { status: number; body: unknown; headers?: Record<string, string>; delayMs?: number }[]) {
   const seen: Seen[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
@@ -85,7 +85,9 @@ export async function startStub(answers: { status: number; body: unknown; header
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, body, at: performance.now() });
       const a = answers[Math.min(seen.length - 1, answers.length - 1)]!;
       const text = typeof a.body === 'string' ? a.body : JSON.stringify(a.body);
-      res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers }).end(text);
+      const answer = () => res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers }).end(text);
+      if (a.delayMs) setTimeout(answer, a.delayMs).unref();
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -93,6 +95,10 @@ export async function startStub(answers: { status: number; body: unknown; header
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -146,6 +146,19 @@ describe('TypeScript client retries', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(25 + 50); // two backoffs of at least half of 50 and 100 ms
   });
 
+  it('should retry an attempt that times out', async () => {
+    const stub = await startStub([
+      { status: 200, body: { status: 'late', strategies: [] }, delayMs: 2000 },
+      { status: 200, body: { status: 'ok', strategies: [] } },
+    ]);
+    try {
+      expect(await new FusionClient({ endpoint: stub.url, timeoutMs: 200, backoff: FAST }).health()).toEqual({ status: 'ok', strategies: [] });
+      expect(stub.seen).toHaveLength(2);
+    } finally {
+      await stub.close();
+    }
+  });
+
   it('should send a bearer token with auth jwt', async () => {
     const stub = await startStub([{ status: 200, body: { status: 'ok', strategies: [] } }]);
     try {

@@ -97,14 +97,15 @@ export class FusionClient {
       const retriesLeft = attempt < this.#retries;
       const headers = await this.#headers(method, url, payload); // signed afresh: the signature holds the time
       let res: Response;
+      let text: string;
       try {
         res = await fetch(url, { method, headers, body: payload ?? null, signal: AbortSignal.timeout(this.#timeoutMs) });
+        text = await res.text(); // within the attempt's timeout: a body cut off is retried too
       } catch (e) {
         if (!retriesLeft || !isTransient(e)) throw e;
         await sleep(retryDelay(attempt, null, this.#backoff));
         continue;
       }
-      const text = await res.text();
       if (res.ok) return { status: res.status, body: text ? JSON.parse(text) : undefined };
       if (retriesLeft && RETRY_STATUSES.has(res.status)) {
         await sleep(retryDelay(attempt, res.headers.get('retry-after'), this.#backoff));
