@@ -16,7 +16,7 @@ CREDENTIALS = {"access_key": "AKIDEXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG
 
 live = unittest.skipUnless(LIVE_URL, "set FUSION_TEST_URL to a running fusion serve (test/clients/python.test.ts does)")
 
-Answer = Tuple[int, Any, Dict[str, str]]
+Answer = Tuple  # (status, body, headers) or (status, body, headers, seconds to wait before answering)
 
 
 class Stub:
@@ -32,7 +32,9 @@ class Stub:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
                 stub.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body, "at": time.monotonic()})
-                status, payload, headers = stub.answers[min(len(stub.seen), len(stub.answers)) - 1]
+                status, payload, headers, *delay = stub.answers[min(len(stub.seen), len(stub.answers)) - 1]
+                if delay:
+                    time.sleep(delay[0])
                 data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
                 self.send_response(status)
                 for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **headers}.items():

@@ -43,6 +43,11 @@ class RetryTest(unittest.TestCase):
         with self.assertRaises(urllib.error.URLError):
             FusionClient(url, retries=2, backoff=0.005).health()
 
+    def test_an_attempt_that_times_out_is_retried(self) -> None:
+        with Stub([(200, {"status": "late"}, {}, 1.0), (200, {"status": "ok", "strategies": []}, {})]) as stub:
+            self.assertEqual(FusionClient(stub.url, timeout=0.2, backoff=0.005).health(), {"status": "ok", "strategies": []})
+        self.assertEqual(len(stub.seen), 2)
+
     def test_jwt_sends_a_bearer_token(self) -> None:
         with Stub([(200, {"status": "ok", "strategies": []}, {})]) as stub:
             FusionClient(stub.url, auth="jwt", token=lambda: "tok-1").health()
