@@ -39,7 +39,7 @@ Exit codes: 0 every line fused; 2 usage error, or some lines were reported as er
 other line is still in the output); 1 other failure (for example the profile store is down).
 
 Examples:
-  npx fusion batch --strategy average --input requests.jsonl --output results.jsonl --errors errors.jsonl
+  npx fusion batch --strategy average --input examples/requests/requests.jsonl --output results.jsonl --errors errors.jsonl
   npx fusion batch --remote --strategy vote --input s3://my-bucket/batch/in-remote/day1.jsonl
 `;
 

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Evaluation, evaluate, parseDataset } from '../fusion/learned/index.js';
-import { renderReport } from '../report/index.js';
+import { type ReportModel, renderReport } from '../report/index.js';
 import { EXIT, type Io, fail, numberOption, parseJson, readText, parseCommand } from './io.js';
+import { dataMismatch } from './data-summary.js';
 import { loadProfileArg } from './profile-arg.js';
 import { progressBar } from './train.js';
 
@@ -19,7 +21,10 @@ Options:
       --cv K           cross-validate logistic, linear-svm and mlp with K folds (2..20)
       --seed N         seed of the cross-validated learners (default 0)
       --json           print the table as JSON
-      --report DIR     write DIR/index.html: the table and charts, self-contained
+      --report DIR     write DIR/index.html, self-contained: every metric with a bootstrap 95%
+                       interval (1,000 resamples, seeded by --seed), per-class precision,
+                       recall and F1, confusion matrices and reliability diagrams of every
+                       strategy, the modality ablation and diversity, and the run's metadata
   -h, --help           show this help
 
 Example:
@@ -58,10 +63,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const cv = numberOption(args.cv, 'cv', (n) => Number.isInteger(n) && n >= 2 && n <= 20, 'a whole number of folds from 2 to 20');
     const seed = numberOption(args.seed, 'seed', (n) => Number.isInteger(n) && n >= 0, 'a whole number >= 0') ?? 0;
     const { profile } = await loadProfileArg(args.profile, io);
-    const data = parseDataset(await readText(args.data, io), profile);
+    const text = await readText(args.data, io);
+    const mismatch = dataMismatch(text, profile);
+    if (mismatch) io.stderr.write(`fusion evaluate: ${mismatch}\n`);
+    const data = parseDataset(text, profile);
     const models = [];
     for (const file of args.model ?? []) models.push({ name: basename(file).replace(/\.json$/, ''), artifact: parseJson(await readText(file, io), `model ${file}`) });
-    const ev = evaluate(data, profile, { models, ...(cv ? { cv } : {}), train: { seed }, onProgress: bar.update });
+    const analysis = args.report ? { analysis: { resamples: 1000, seed } } : {};
+    const ev = evaluate(data, profile, { models, ...(cv ? { cv } : {}), train: { seed }, onProgress: bar.update, ...analysis });
     bar.stop();
     if (args.json) {
       const table = ev.entries.map(({ name, kind, rows, metrics }) => ({ name, kind, rows, ...metrics }));
@@ -70,7 +79,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (args.report) {
       await mkdir(args.report, { recursive: true });
       const file = join(args.report, 'index.html');
-      await writeFile(file, await renderReport(ev, { source: args.data }));
+      const described: ReportModel[] = models.map(({ name, artifact }) => {
+        const a = artifact as { kind?: string; training?: { createdAt?: string; dataSha256?: string; options?: Record<string, unknown> } };
+        return { name, kind: a.kind, createdAt: a.training?.createdAt, dataSha256: a.training?.dataSha256, options: a.training?.options };
+      });
+      const dataSha256 = createHash('sha256').update(text).digest('hex');
+      await writeFile(file, await renderReport(ev, { source: args.data, dataSha256, models: described, options: { ...(cv ? { cv } : {}), seed } }));
       io.stderr.write(`Wrote ${file}\n`);
     }
     return EXIT.ok;

@@ -1,7 +1,8 @@
 import { type ProfileLookup, type ResolvedProfile, STRATEGY_NAMES, fuse, referencedProfiles } from '../fusion/index.js';
 import { profileForModel } from '../fusion/learned/infer.js';
+import { basename } from 'node:path';
 import { loadProfileArg } from './profile-arg.js';
-import { EXIT, type Io, fail, parseJson, readText, parseCommand } from './io.js';
+import { EXIT, type Io, UsageError, fail, parseJson, readText, parseCommand } from './io.js';
 
 export const help = `Usage: fusion fuse --strategy <${STRATEGY_NAMES.join('|')}> [--input FILE|-] [--profile P] [--model FILE]
 
@@ -39,9 +40,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const input = parseJson(await readText(args.input, io), 'the input');
     const given = args.profile ? await loadProfileArg(args.profile, io) : undefined;
     const model = args.model ? parseJson(await readText(args.model, io), `model ${args.model}`) : given?.model;
+    if (args.strategy === 'learned' && !model && !given && referencedProfiles(input).length === 0)
+      throw new UsageError('--strategy learned needs a trained model: --model FILE (a model artifact), or --profile P naming a profile with a trained model (the HTTP API needs "profile" the same way).');
     let lookup: ProfileLookup | undefined;
     if (given || model) {
-      const resolved: ResolvedProfile = { version: 'file', ...given, profile: given?.profile ?? profileForModel(model), ...(model ? { model } : {}) };
+      // A model file alone answers under the model's own name (its file name without .json).
+      const profile = given?.profile ?? { ...profileForModel(model), name: basename(args.model!, '.json') };
+      const resolved: ResolvedProfile = { version: 'file', ...given, profile, ...(model ? { model } : {}) };
       lookup = (name) => (name === resolved.profile.name ? resolved : undefined);
       if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
         const target = input as { profile?: unknown };

@@ -17,7 +17,8 @@ Options:
   -m, --model FILE      a model artifact JSON file ("format": "fusion-model"); default key
                         models/<file name>
   -b, --bucket B        the S3 bucket (default: FUSION_BUCKET); without either, the local
-                        directory store (FUSION_STORE_DIR, default examples/profiles)
+                        store: FUSION_STORE_DIR, default .fusion/store/ (gitignored), which
+                        npm start reads before the shipped examples/profiles/
   -k, --key K           the key to write, under FUSION_PREFIX when set
   -h, --help            show this help
 
@@ -66,7 +67,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 /** The model a profile names must already be in the store and agree with the profile. */
-async function checkModelInStore(store: Store, profile: Profile, file: string): Promise<void> {
+export async function checkModelInStore(store: Store, profile: Profile, file: string): Promise<void> {
   const ref = profile.model!;
   let stored: unknown;
   try {

@@ -4,9 +4,11 @@ import { EXIT, type Io, usage, parseCommand } from './io.js';
 export const help = `Usage: fusion serve [--port N] [--host ADDR]
 
 Serves the HTTP API on this machine with the same handlers the Lambda functions run:
-POST /v1/fuse/<strategy>, GET /v1/strategies, GET /v1/health, GET /v1/openapi.json.
-Profiles come from FUSION_STORE_DIR (default examples/profiles/), or from S3 when
-FUSION_BUCKET is set. Ctrl-C or SIGTERM stops it.
+POST /v1/fuse/<strategy>, GET /v1/strategies, GET /v1/health, GET /v1/openapi.json,
+and the playground page at GET /.
+Profiles come from FUSION_STORE_DIR (default: .fusion/store/, where "fusion publish" writes,
+then the shipped examples/profiles/), or from S3 when FUSION_BUCKET is set. Ctrl-C or SIGTERM
+(kill with the pid it prints) stops it.
 
 Options:
   -p, --port N      port (default: $PORT or 3000; 0 picks a free one)
@@ -54,8 +56,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const store = httpConfig(io.env).store;
   const hasSentiment = await store.listProfiles().then((names) => names.includes('sentiment'), () => false);
   io.stdout.write(
-    `Late fusion API on ${server.url} (profiles: ${store.location})\n\nTry:\n  ${curlExample(server.url, hasSentiment ? PROFILE_EXAMPLE : INLINE)}\n\n` +
-      `Routes: POST ${server.url}/v1/fuse/<strategy>, GET /v1/strategies, /v1/health, /v1/openapi.json. Ctrl-C stops.\n`,
+    `Late fusion API on ${server.url} (pid ${process.pid}; profiles: ${store.location})\n\nTry:\n  ${curlExample(server.url, hasSentiment ? PROFILE_EXAMPLE : INLINE)}\n\n` +
+      `Routes: POST ${server.url}/v1/fuse/<strategy>, GET /v1/strategies, /v1/health, /v1/openapi.json. Ctrl-C stops it, or kill ${process.pid}.\n` +
+      `Playground: ${server.url}/\n`,
   );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { InvalidRequestError } from '../fusion/index.js';
 import { type Metrics, TRAIN_KINDS, type TrainKind, train } from '../fusion/learned/index.js';
+import { dataMismatch } from './data-summary.js';
 import { loadProfileArg } from './profile-arg.js';
 import { EXIT, type Io, fail, numberOption, readText, usage, parseCommand } from './io.js';
 
@@ -86,6 +87,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     };
     const { profile } = await loadProfileArg(args.profile, io);
     const text = await readText(args.data, io);
+    const mismatch = dataMismatch(text, profile);
+    if (mismatch) io.stderr.write(`fusion train: ${mismatch}\n`);
     const started = Date.now();
     const result = train(text, profile, options);
     bar.stop();

@@ -2,7 +2,7 @@ import { HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput, type S
 import { httpStatus, unquote } from '../store/s3-read.js';
 
 /** The outcome of a conditional write: written, or refused because the object changed. */
-export type ConditionalPut = { ok: true; etag?: string } | { ok: false; currentEtag?: string };
+export type ConditionalPut = { ok: true; etag?: string; versionId?: string } | { ok: false; currentEtag?: string };
 
 /**
  * Writes an object only if its current ETag is still `etag` (`If-Match`), so two writers that
@@ -23,7 +23,7 @@ export async function putIfMatch(client: S3Client, params: Omit<PutObjectCommand
   if (head.ETag !== quoted) return { ok: false, ...(head.ETag ? { currentEtag: unquote(head.ETag) } : {}) };
   try {
     const out = await client.send(new PutObjectCommand({ ...params, IfMatch: quoted }));
-    return { ok: true, ...(out.ETag ? { etag: unquote(out.ETag) } : {}) };
+    return { ok: true, ...(out.ETag ? { etag: unquote(out.ETag) } : {}), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
   } catch (e) {
     const status = httpStatus(e);
     if (status === 412 || status === 409) return { ok: false };

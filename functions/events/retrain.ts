@@ -15,6 +15,7 @@ import { renderReport } from '../report/index.js';
 import { checkModel, checkModelFits, checkProfile, decodeJson, s3Client } from '../store/index.js';
 import { httpStatus, unquote } from '../store/s3-read.js';
 import { putIfMatch } from './conditional-put.js';
+import { provenance } from './provenance.js';
 import { type PromotionDecision, retrain, trainingSection } from './promotion.js';
 import { decodeKey } from './s3-event.js';
 
@@ -84,7 +85,8 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   let final: PromotionDecision & { conflict?: boolean } = decision;
   if (decision.promote) {
     const updated: Profile = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) } };
-    const written = await putIfMatch(s3(), { Bucket: bucket, Key: at.profileKey, Body: `${JSON.stringify(updated, null, 2)}\n`, ContentType: 'application/json' }, profileEtag);
+    const Metadata = provenance('retrain', `data ${key}; model ${prefix + modelKey}; report ${at.reportDir}report.json`);
+    const written = await putIfMatch(s3(), { Bucket: bucket, Key: at.profileKey, Body: `${JSON.stringify(updated, null, 2)}\n`, ContentType: 'application/json', Metadata }, profileEtag);
     if (!written.ok)
       final = { ...decision, promote: false, conflict: true, reason: `not promoted: the guardrail allowed it (${decision.reason}), but profile ${at.profileKey} changed while training (read at ETag ${profileEtag}, now ${written.currentEtag ?? 'another'}); the other write wins. Upload the data again to retrain against the new profile.` };
   }

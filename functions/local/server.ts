@@ -14,6 +14,7 @@ import type { HttpHandler } from '../http/handler.js';
 import { type HttpResult, json } from '../http/middleware.js';
 import { DEFAULT_ENTRY, ENTRIES, entryFile, matchRoute } from '../http/routes.js';
 import { logger } from '../observability.js';
+import { playgroundResponse } from '../playground/serve.js';
 import { type LocalFunction, lambdaContext, localFunction, toEventV2 } from './event.js';
 
 /** API Gateway's own payload limit (10 MiB); the handlers enforce `FUSION_MAX_BODY_BYTES` below it. */
@@ -121,6 +122,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<LocalServer
     const route = matchRoute(method, path);
     const event = toEventV2(req, path, query, body === 'too-large' ? EMPTY : body, route ? `${route.method} ${route.path}` : '$default');
     const requestId = event.requestContext.requestId;
+    // The playground page, its assets and stored profiles (GET paths no API route claims).
+    const page = method === 'GET' && !route ? await playgroundResponse(path, httpConfig(env).store) : undefined;
+    if (page) return send(res, page, requestId);
     if (body === 'too-large') {
       const limit = `API Gateway's limit of ${GATEWAY_MAX_BODY_BYTES} bytes`;
       return send(res, json(413, problem('payload-too-large', `The body is over ${limit}. Split a large batch into several requests.`), 'application/problem+json'), requestId, true);

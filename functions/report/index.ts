@@ -1,3 +1,4 @@
 export { renderReport, type ReportMeta } from './html.js';
-export { comparisonSpec, confusionSpec, reliabilitySpec } from './charts.js';
+export { comparisonSpec, confusionGridSpec, confusionSpec, diversitySpec, metricSpec, perClassSpec, reliabilitySpec } from './charts.js';
+export type { ReportModel } from './tables.js';
 export { toSvg } from './render.js';

@@ -13,8 +13,10 @@ export { DirectoryStore } from './local.js';
 export { S3Store } from './s3.js';
 export { checkModel, checkModelFits, checkProfile, decodeJson } from './validate.js';
 
-/** Default directory of the embedded store: the repository's `examples/profiles/`. */
+/** The shipped example profiles and models: the repository's `examples/profiles/`. */
 export const DEFAULT_STORE_DIR = resolve(import.meta.dirname, '../../examples/profiles');
+/** The local store without FUSION_BUCKET: `.fusion/store/` (gitignored), read before the examples. */
+export const LOCAL_STORE_DIR = resolve(import.meta.dirname, '../../.fusion/store');
 
 // One S3 store per configuration for the life of the process: its cache outlives invocations.
 const s3Stores = new Map<string, S3Store>();
@@ -22,11 +24,12 @@ const s3Stores = new Map<string, S3Store>();
 /**
  * The store the environment asks for: S3 when `FUSION_BUCKET` is set (with `FUSION_PREFIX`,
  * `FUSION_CACHE_TTL_SECONDS`, `FUSION_S3_TIMEOUT_MS`, `AWS_ENDPOINT_URL_S3`, `AWS_REGION`),
- * else the local directory (`FUSION_STORE_DIR`, default examples/profiles). S3 stores are
+ * else the local directory `FUSION_STORE_DIR`, or by default `.fusion/store/` (where `publish`
+ * writes) with the shipped `examples/profiles/` read behind it. S3 stores are
  * created once per configuration and process, so callers may call this per invocation.
  */
 export function createStore(env: NodeJS.ProcessEnv = process.env): Store {
-  if (!env.FUSION_BUCKET) return new DirectoryStore(env.FUSION_STORE_DIR ?? DEFAULT_STORE_DIR);
+  if (!env.FUSION_BUCKET) return env.FUSION_STORE_DIR ? new DirectoryStore(env.FUSION_STORE_DIR) : new DirectoryStore(LOCAL_STORE_DIR, [DEFAULT_STORE_DIR]);
   const ttlSeconds = setting(env, 'FUSION_CACHE_TTL_SECONDS', STORE_DEFAULTS.cacheTtlSeconds, 0);
   const timeoutMs = setting(env, 'FUSION_S3_TIMEOUT_MS', STORE_DEFAULTS.s3TimeoutMs, 1);
   const id = JSON.stringify([env.FUSION_BUCKET, env.FUSION_PREFIX, ttlSeconds, timeoutMs, env.AWS_ENDPOINT_URL_S3, env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ACCESS_KEY_ID]);

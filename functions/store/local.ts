@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { FusionError, NotFoundError, type ResolvedProfile, UnavailableError } from '../fusion/index.js';
@@ -8,24 +9,35 @@ import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson } fr
  * Profiles as `<dir>/<name>.json` files (the layout of `examples/profiles/`). Keys such as
  * `profiles/x.json` map to `<dir>/x.json`; other keys (models) to `<dir>/<key>`. Files are read
  * on every use (edits show at once) and have no versions: every profile reports "local", and
- * `name@version` refers to the same file.
+ * `name@version` refers to the same file. Directories in `below` are read when `dir` lacks a
+ * file (the shipped examples behind the local store `.fusion/store/`); writes go to `dir`.
  */
 export class DirectoryStore implements Store {
   readonly location: string;
-  constructor(private readonly dir: string) {
-    this.location = `dir ${dir}`;
+  constructor(
+    private readonly dir: string,
+    private readonly below: readonly string[] = [],
+  ) {
+    this.location = `dir ${[dir, ...below].join(', then ')}`;
   }
 
-  private path(key: string): string {
+  /** The file of `key`: in `dir` for writing, else in the first directory that has it. */
+  private path(key: string, forWrite = true): string {
     const rel = key.startsWith('profiles/') ? key.slice('profiles/'.length) : key;
-    const root = resolve(this.dir);
-    const full = resolve(root, rel);
-    if (!full.startsWith(root + sep)) throw new NotFoundError(`Key "${key}" is outside the store.`);
-    return full;
+    const dirs = forWrite ? [this.dir] : [this.dir, ...this.below];
+    let first = '';
+    for (const d of dirs) {
+      const root = resolve(d);
+      const full = resolve(root, rel);
+      if (!full.startsWith(root + sep)) throw new NotFoundError(`Key "${key}" is outside the store.`);
+      if (d === this.dir) first = full;
+      if (dirs.length === 1 || existsSync(full)) return full;
+    }
+    return first;
   }
 
   async getJson(key: string): Promise<unknown> {
-    const file = this.path(key);
+    const file = this.path(key, false);
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -53,11 +65,11 @@ export class DirectoryStore implements Store {
       throw unavailable(e);
     }
     try {
-      const where = this.path(key);
+      const where = this.path(key, false);
       const profile = checkProfile(raw, where, key);
       const resolved: ResolvedProfile = { profile, version: 'local', stale: false };
       if (profile.model) {
-        const modelFile = this.path(profile.model.key);
+        const modelFile = this.path(profile.model.key, false);
         const model = checkModel(await this.getJson(profile.model.key), modelFile);
         checkModelFits(profile, model, where, modelFile);
         resolved.model = model;
@@ -69,18 +81,20 @@ export class DirectoryStore implements Store {
   }
 
   async listProfiles(): Promise<string[]> {
-    try {
-      return (await readdir(this.dir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
-    } catch {
-      return [];
+    const names = new Set<string>();
+    for (const d of [this.dir, ...this.below]) {
+      const files = await readdir(d).catch(() => []);
+      for (const f of files) if (f.endsWith('.json')) names.add(f.slice(0, -5));
     }
+    return [...names].sort();
   }
 
+  /** Writes `<dir>/<key>` (profiles as `<dir>/<name>.json`) and answers the store key. */
   async putJson(key: string, value: unknown): Promise<PutResult> {
     const file = this.path(key);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
-    return { key: file };
+    return { key };
   }
 }
 

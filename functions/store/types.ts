@@ -2,7 +2,7 @@ import type { ResolvedProfile } from '../fusion/index.js';
 
 /** The result of writing an object. */
 export interface PutResult {
-  /** The full key written (with `FUSION_PREFIX`), or the file path for the directory store. */
+  /** The full key written (with `FUSION_PREFIX` in S3), for example `models/digits-logistic.json`. */
   key: string;
   /** The new object's ETag, without quotes. */
   etag?: string;
@@ -15,7 +15,7 @@ export interface PutResult {
  * embedded default of `npm start`) and S3 (`FUSION_BUCKET`).
  */
 export interface Store {
-  /** Human-readable location, for logs and messages ("dir examples/profiles", "s3://bucket/prefix"). */
+  /** Human-readable location, for logs and messages ("dir .fusion/store, then examples/profiles", "s3://bucket/prefix"). */
   readonly location: string;
   /** Loads a profile by `name` or `name@version`, with its learned model when it names one. */
   getProfile(ref: string): Promise<ResolvedProfile>;

@@ -3,18 +3,9 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { Construct } from 'constructs';
 import type { FusionConfig } from './config.js';
 
-/** Key prefixes of the data bucket, in one place for grants, notifications and rules. */
-export const PREFIX = {
-  profiles: 'profiles/',
-  models: 'models/',
-  /** Small JSONL files, one Lambda each (S3 notification). */
-  batchIn: 'batch/in/',
-  /** Large JSONL files, fanned out by the Step Functions Distributed Map (EventBridge). */
-  batchInLarge: 'batch/in-large/',
-  batchOut: 'batch/out/',
-  training: 'training/',
-  reports: 'reports/',
-} as const;
+import { PREFIX } from '../../functions/layout.js';
+
+export { PREFIX };
 
 /**
  * The one data bucket (profiles, models, batch files, training data, reports) and the bucket

@@ -99,11 +99,17 @@ describe('fusion fuse', () => {
     expect(JSON.parse(r.stderr)).toMatchObject({ type: `${PROBLEM_BASE}invalid-json`, status: 400, detail: expect.stringMatching(/^the input is not valid JSON/) });
   });
 
-  it('should exit 2 for an unreadable input file, naming it', async () => {
+  it('should exit 2 with one usage line for a missing input file, naming it', async () => {
     const file = join(dir, 'nope.json');
     const r = await cli(['fuse', '--strategy', 'average', '--input', file]);
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stderr).errors).toEqual([{ path: file, message: 'cannot read file: ENOENT' }]);
+    expect(r.stderr).toBe(`fusion: file not found: ${file}\n`);
+  });
+
+  it('should exit 2 with a problem naming a file that exists but cannot be read (a directory)', async () => {
+    const r = await cli(['fuse', '--strategy', 'average', '--input', dir]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr).errors).toEqual([{ path: dir, message: 'cannot read file: EISDIR' }]);
   });
 
   it('should exit 2 with a 404 problem listing the strategies for an unknown strategy', async () => {
@@ -121,10 +127,11 @@ describe('fusion fuse', () => {
   it('should exit 2 with the usage when --strategy is missing or an option is unknown', async () => {
     const missing = await cli(['fuse'], JSON.stringify(request));
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^--strategy is required\.\n\nUsage: fusion fuse/);
+    expect(missing.stderr).toBe('fusion fuse: --strategy is required. ("fusion fuse --help" lists the options.)\n');
     const unknown = await cli(['fuse', '--strategy', 'average', '--weights', '1']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/--weights/);
+    expect(unknown.stderr).toMatch(/^fusion fuse: Unknown option --weights\. Options: --strategy, --input, /);
+    expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('should load a profile the request names from the store, as the API does', async () => {
@@ -173,7 +180,7 @@ describe('fusion', () => {
     expect((await cli([])).code).toBe(2);
     const r = await cli(['fuze']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^Unknown command "fuze"\. Commands: fuse/);
+    expect(r.stderr).toBe('fusion: unknown command "fuze"; did you mean "fuse"? Commands: fuse, batch, serve, publish, profiles, train, evaluate.\n');
   });
 });
 

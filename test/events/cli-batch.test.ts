@@ -76,7 +76,7 @@ describe('fusion batch', () => {
     expect(JSON.parse(a.out.stderr)).toMatchObject({ status: 404, detail: expect.stringContaining('average') });
     const b = io();
     expect(await main(['batch', '-s', 'average', '-i', join(dir, 'nope.jsonl'), '-o', join(dir, 'o.jsonl')], b.io)).toBe(2);
-    expect(JSON.parse(b.out.stderr)).toMatchObject({ status: 400, errors: [{ path: join(dir, 'nope.jsonl') }] });
+    expect(b.out.stderr).toBe(`fusion: file not found: ${join(dir, 'nope.jsonl')}\n`);
     const c = io();
     expect(await main(['batch', '-s', 'average', '-i', '-'], c.io)).toBe(2);
     expect(c.out.stderr).toContain('--output is required');

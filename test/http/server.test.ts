@@ -73,7 +73,7 @@ describe('local server (real HTTP on an ephemeral port)', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toBe('application/problem+json');
     expect(((await unknown.json()) as { detail: string }).detail).toContain('average');
-    expect((await fetch(`${server.url}/`)).status).toBe(404);
+    expect((await fetch(`${server.url}/nothing`)).status).toBe(404);
     const wrong = await fetch(`${server.url}/v1/fuse/average`);
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('POST');

@@ -104,12 +104,12 @@ describe('evaluate', () => {
     expect(ev.entries.find((e) => e.name === ev.best)!.metrics.logLoss).toBe(best);
   });
 
-  it('should render a self-contained HTML report with the three SVG charts', async () => {
+  it('should render a self-contained HTML report: five metric charts, per class, confusion matrices and reliability', async () => {
     const html = await renderReport(ev, { createdAt: 'now' });
-    expect(html.match(/<svg[\s>]/g)).toHaveLength(3);
-    expect(html).toContain('Confusion matrix of');
+    expect(html.match(/<svg[\s>]/g)).toHaveLength(8);
+    expect(html).toContain('Confusion matrices');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
-    for (const e of ev.entries) expect(html).toContain(`<td>${e.name}</td>`);
+    for (const e of ev.entries) expect(html).toContain(`<th scope="row">${e.name}</th>`);
   });
 });
 

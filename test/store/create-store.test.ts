@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FusionError } from '../../functions/fusion/index.js';
-import { DEFAULT_STORE_DIR, DirectoryStore, S3Store, createStore } from '../../functions/store/index.js';
+import { DEFAULT_STORE_DIR, DirectoryStore, LOCAL_STORE_DIR, S3Store, createStore } from '../../functions/store/index.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { type S3Fixture, startS3 } from '../support/s3.js';
 import { profile } from './fixtures.js';
@@ -21,10 +21,11 @@ afterAll(async () => {
 const env = (extra: Record<string, string> = {}) => ({ ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint, FUSION_PREFIX: 'team/', ...extra });
 
 describe('createStore', () => {
-  it('should use the directory store without FUSION_BUCKET', () => {
+  it('should use the local store .fusion/store, then the shipped examples, without FUSION_BUCKET', () => {
     const store = createStore({});
     expect(store).toBeInstanceOf(DirectoryStore);
-    expect(store.location).toBe(`dir ${DEFAULT_STORE_DIR}`);
+    expect(store.location).toBe(`dir ${LOCAL_STORE_DIR}, then ${DEFAULT_STORE_DIR}`);
+    expect(createStore({ FUSION_STORE_DIR: '/srv/p' }).location).toBe('dir /srv/p');
   });
 
   it('should keep one S3 store (and its cache) per configuration for the life of the process', () => {

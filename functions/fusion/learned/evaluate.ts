@@ -6,6 +6,8 @@ import { MODEL_KINDS, type ModelKind } from './artifact.js';
 import { type Dataset, type Example, stratifiedFolds, subset } from './data.js';
 import { type Model, loadModel, predictDists } from './infer.js';
 import { type Bin, type Metrics, score } from './metrics.js';
+import { type AblationRow, type Ablated, ablation, modelSubject, ruleSubject } from './ablation.js';
+import { type BootstrapOptions, type ClassScore, type Diversity, type Intervals, bootstrap, diversity, perClass } from './analysis.js';
 import { type TrainOptions, fitModel } from './train.js';
 
 /** One row of the comparison: a fixed rule, a given model, a cross-validated learner or one modality alone. */
@@ -17,6 +19,10 @@ export interface EvalEntry {
   metrics: Metrics;
   reliability: Bin[];
   confusion: number[][];
+  /** Precision, recall and F1 of each class, in the order of `classes`. */
+  perClass: ClassScore[];
+  /** Bootstrap 95% intervals of the metrics (with `analysis`). */
+  intervals?: Intervals;
 }
 
 export interface Evaluation {
@@ -27,6 +33,12 @@ export interface Evaluation {
   /** The rule or model with the lowest log loss. */
   best: string;
   entries: EvalEntry[];
+  /** With `analysis`: every rule and given model with each modality removed, and with it alone. */
+  ablation?: AblationRow[];
+  /** With `analysis`: the modalities' pairwise error correlation and disagreement. */
+  diversity?: Diversity;
+  /** The bootstrap's settings, with `analysis`. */
+  bootstrap?: { resamples: number; seed: number };
 }
 
 export interface EvaluateOptions {
@@ -37,6 +49,8 @@ export interface EvaluateOptions {
   /** Options for the learners trained in cross-validation. */
   train?: Omit<TrainOptions, 'model' | 'onProgress'>;
   onProgress?: (fraction: number) => void;
+  /** Also compute bootstrap intervals, the modality ablation and diversity (for the report). */
+  analysis?: BootstrapOptions;
 }
 
 /**
@@ -52,16 +66,21 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   const labels = used.map((e) => e.label);
   const entry = (name: string, kind: EvalEntry['kind'], probs: ArrayLike<number>[], y = labels): EvalEntry => {
     const s = score(probs, y, C);
-    return { name, kind, rows: s.rows, metrics: s.metrics, reliability: s.reliability, confusion: s.confusion };
+    const e: EvalEntry = { name, kind, rows: s.rows, metrics: s.metrics, reliability: s.reliability, confusion: s.confusion, perClass: perClass(s.confusion) };
+    if (o.analysis) e.intervals = bootstrap(probs, y, C, o.analysis);
+    return e;
   };
+  const subjects: Ablated[] = [];
   const entries: EvalEntry[] = [];
   for (const strategy of Object.values(STRATEGIES) as Strategy[]) {
     if (strategy.name === 'learned') continue;
     entries.push(entry(strategy.name, 'rule', used.map((e) => combine(strategy, e, C))));
+    subjects.push(ruleSubject(strategy));
   }
   for (const { name, artifact } of o.models ?? []) {
     const model = named(name, artifact, profile);
     entries.push(entry(name, 'model', used.map((e) => predictDists(model, e.prepared.modalities, e.prepared.dists, new Float64Array(C)))));
+    subjects.push(modelSubject(name, model));
   }
   let done = 0;
   for (const kind of o.cv ? MODEL_KINDS : []) {
@@ -74,7 +93,13 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   });
   const candidates = entries.filter((e) => e.kind !== 'modality');
   const best = candidates.reduce((a, b) => (b.metrics.logLoss < a.metrics.logLoss ? b : a), candidates[0]!);
-  return { profile: profile.name, classes: data.classes, rows: data.examples.length, best: best.name, entries };
+  const ev: Evaluation = { profile: profile.name, classes: data.classes, rows: data.examples.length, best: best.name, entries };
+  if (o.analysis) {
+    ev.ablation = ablation(data, profile, subjects);
+    ev.diversity = diversity(data);
+    ev.bootstrap = { resamples: o.analysis.resamples ?? 1000, seed: o.analysis.seed ?? 0 };
+  }
+  return ev;
 }
 
 function combine(strategy: Strategy, e: Example, C: number): Float64Array {

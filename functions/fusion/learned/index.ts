@@ -5,5 +5,7 @@ export * from './metrics.js';
 export * from './infer.js';
 export * from './train.js';
 export * from './evaluate.js';
+export * from './analysis.js';
+export * from './ablation.js';
 export * from './fitted.js';
 export { learned } from './strategy.js';

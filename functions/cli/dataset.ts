@@ -1,0 +1,61 @@
+import { createWriteStream } from 'node:fs';
+import { buildDataset } from '../fusion/loop/dataset.js';
+import { LOCAL_STORE_DIR, s3Client } from '../store/index.js';
+import { type LogSource, type ReadStats, bucketSource, directorySource, readDecisions, readFeedback, sinceDate } from '../loop/logs.js';
+import { EXIT, type Io, fail, parseCommand, usage } from './io.js';
+
+export const help = `Usage: fusion dataset --profile P [--since 7d] [--bucket B] [--out FILE]
+
+Joins the decision log with label feedback into the training format "fusion train" reads: one
+line {"id", "predictions", "label"} per decision of profile P that got a label. Decisions are
+read from decisions/dt=YYYY-MM-DD/ and feedback from feedback/dt=YYYY-MM-DD/ of the bucket
+(gzipped by Firehose) or of the local store (.fusion/store/, or FUSION_STORE_DIR) where
+"npm start" writes them. A decision only becomes training data if its inputs were logged
+(FUSION_LOG_PAYLOADS=true). A summary goes to standard error: decisions, labelled, unlabelled,
+labels without a decision (orphanLabels), decisions logged without inputs, duplicate and
+conflicting labels, and unreadable lines.
+
+Options:
+  -p, --profile P  the profile whose decisions to use (required)
+  -s, --since S    the period: 7d, 12h or a date (2026-11-24); default 7d
+  -b, --bucket B   the bucket (default: FUSION_BUCKET); without either, the local store
+  -o, --out FILE   where to write the lines (default: standard output)
+  -h, --help       show this help
+
+Exit codes: 0 done (even with no labelled decision); 2 usage; 1 the store failed.
+`;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    { profile: { type: 'string', short: 'p' }, since: { type: 'string', short: 's', default: '7d' }, bucket: { type: 'string', short: 'b' }, out: { type: 'string', short: 'o' } },
+    help,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const args = parsed.values;
+  if (!args.profile) return usage('Give --profile P: the profile whose decisions become training data.', help, io);
+  const since = sinceDate(args.since);
+  if (!since) return usage(`--since must be like 7d, 12h or 2026-11-24 (got "${args.since}").`, help, io);
+  const bucket = args.bucket ?? io.env.FUSION_BUCKET;
+  const source: LogSource = bucket
+    ? bucketSource(s3Client(io.env, 10_000), bucket, io.env.FUSION_PREFIX ?? '')
+    : directorySource(io.env.FUSION_STORE_DIR ?? LOCAL_STORE_DIR);
+  try {
+    const stats: ReadStats = { files: 0, lines: 0, invalid: 0 };
+    const decisions = [];
+    for await (const d of readDecisions(source, since, stats)) decisions.push(d);
+    const feedback = [];
+    for await (const f of readFeedback(source, since, stats)) feedback.push(f);
+    const { lines, report } = buildDataset(decisions, feedback, args.profile);
+    const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
+    if (args.out) {
+      const out = createWriteStream(args.out);
+      await new Promise<void>((resolve, reject) => out.end(text, () => resolve()).on('error', reject));
+    } else io.stdout.write(text);
+    io.stderr.write(`${JSON.stringify({ profile: args.profile, since: since.toISOString(), ...report, files: stats.files, unreadableLines: stats.invalid })}\n`);
+    return EXIT.ok;
+  } catch (e) {
+    return fail(e, io);
+  }
+}
