@@ -17,6 +17,7 @@ export interface SectionResult {
 /** Every section, loaded on demand. Each module exports `run(): Promise<SectionResult>`. */
 const SECTIONS: Record<string, () => Promise<{ run(): Promise<SectionResult> }>> = {
   core: () => import('./sections/core.js'),
+  rules: () => import('./sections/rules.js'),
   batch: () => import('./sections/batch.js'),
   http: () => import('./sections/http.js'),
   store: () => import('./sections/store.js'),

@@ -8,11 +8,12 @@
  * process, which is robust to other load on the machine; the result is the median of ROUNDS rounds.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { STRATEGIES, fuseOne } from '../../functions/fusion/index.js';
+import { STRATEGIES, STRATEGY_NAMES, type StrategyName, fuseOne } from '../../functions/fusion/index.js';
 import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
 
-const RULES = ['average', 'product', 'max', 'min', 'median', 'vote', 'borda'] as const;
+/** Every fixed rule of the registry (learned needs a trained model: see the learned section). */
+const RULES = STRATEGY_NAMES.filter((name) => name !== 'learned');
 const SHAPES = [
   { K: 3, C: 3, items: 1000 },
   { K: 5, C: 100, items: 200 },
@@ -34,7 +35,7 @@ function rng(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-function dataset(K: number, C: number, n: number): Data {
+function dataset(K: number, C: number, n: number, options?: object): Data {
   const next = rng(K * 1000 + C);
   const classes = Array.from({ length: C }, (_, c) => (C === 3 ? ['negative', 'neutral', 'positive'][c]! : `class-${c}`));
   const names = ['text', 'video', 'audio', 'face', 'gesture'].slice(0, K);
@@ -52,7 +53,7 @@ function dataset(K: number, C: number, n: number): Data {
       flat.set(probabilities, k * C);
       w[m] = weights[k] = 0.5 + next();
     });
-    data.requests.push({ classes, predictions, weights: w });
+    data.requests.push(options ? { classes, predictions, weights: w, options } : { classes, predictions, weights: w });
     data.flat.push(flat);
     data.weights.push(weights);
   }
@@ -103,13 +104,15 @@ interface Job {
   C: number;
   items: number;
   rule: string;
+  /** Request options every item carries (`{"adaptiveWeights": "entropy"}`). */
+  options?: object;
 }
 
 /** In a worker: measure one rule (or the baseline) on one shape and post the rates back. */
-function measure({ K, C, items, rule }: Job): number[] {
-  const d = dataset(K, C, items);
+function measure({ K, C, items, rule, options }: Job): number[] {
+  const d = dataset(K, C, items, options);
   const f = new Float64Array(C);
-  const strategy = rule === BASELINE ? undefined : STRATEGIES[rule as (typeof RULES)[number]];
+  const strategy = rule === BASELINE ? undefined : STRATEGIES[rule as StrategyName];
   const step = strategy ? (i: number) => (sink += fuseOne(strategy, d.requests[i]).confidence) : (i: number) => baseline(d, i, f);
   rate(items, step); // warm-up
   return Array.from({ length: ROUNDS }, () => rate(items, step));
@@ -120,7 +123,8 @@ if (!isMainThread && (workerData as Job | undefined)?.section === 'core') {
   parentPort!.postMessage({ rates, checksum: sink });
 }
 
-function inWorker(job: Job): Promise<number[]> {
+/** The rates of ROUNDS rounds of one rule on one shape, measured in a fresh worker thread. */
+export function inWorker(job: Job): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: job });
     worker.once('message', (m: { rates: number[] }) => resolve(m.rates));

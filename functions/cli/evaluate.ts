@@ -6,13 +6,15 @@ import { type ReportModel, renderReport } from '../report/index.js';
 import { EXIT, type Io, fail, numberOption, parseJson, readText, parseCommand } from './io.js';
 import { dataMismatch } from './data-summary.js';
 import { loadProfileArg } from './profile-arg.js';
-import { progressBar } from './train.js';
+import { formatCalibration, progressBar } from './train.js';
 
 export const help = `Usage: fusion evaluate --data FILE --profile P [--model FILE ...] [--cv K] [--json] [--report DIR]
 
 Scores every fixed rule, every given model (or, with --cv K, every learned kind trained on
 K−1 folds and scored on the held-out fold) and each modality alone on labelled JSONL data:
 accuracy, macro-F1, log loss, Brier score, expected calibration error (15 bins), rows used.
+With a profile holding per-modality calibration (fusion train --model calibration), also each
+modality's log loss, Brier score and ECE before and after its calibrator.
 
 Options:
   -d, --data FILE      labelled JSONL, one {"predictions": {...}, "label": "<class>"} a line
@@ -43,7 +45,8 @@ function formatTable(ev: Evaluation): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '', `* lowest log loss. ${ev.rows} examples.`].join('\n');
+  const refused = ev.entries.filter((e) => e.undecided).map((e) => `${e.name} refused ${e.undecided} rows (total conflict), scored as uniform.`);
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '', `* lowest log loss. ${ev.rows} examples.`, ...refused].join('\n');
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -67,15 +70,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const mismatch = dataMismatch(text, profile);
     if (mismatch) io.stderr.write(`fusion evaluate: ${mismatch}\n`);
     const data = parseDataset(text, profile);
+    const uncalibrated = profile.calibration ? parseDataset(text, profile, { calibration: false }) : undefined;
     const models = [];
     for (const file of args.model ?? []) models.push({ name: basename(file).replace(/\.json$/, ''), artifact: parseJson(await readText(file, io), `model ${file}`) });
     const analysis = args.report ? { analysis: { resamples: 1000, seed } } : {};
-    const ev = evaluate(data, profile, { models, ...(cv ? { cv } : {}), train: { seed }, onProgress: bar.update, ...analysis });
+    const ev = evaluate(data, profile, { models, ...(cv ? { cv } : {}), ...(uncalibrated ? { uncalibrated } : {}), train: { seed }, onProgress: bar.update, ...analysis });
     bar.stop();
     if (args.json) {
-      const table = ev.entries.map(({ name, kind, rows, metrics }) => ({ name, kind, rows, ...metrics }));
-      io.stdout.write(`${JSON.stringify({ profile: ev.profile, rows: ev.rows, best: ev.best, table }, null, 2)}\n`);
-    } else io.stdout.write(`${formatTable(ev)}\n`);
+      const table = ev.entries.map(({ name, kind, rows, metrics, undecided }) => ({ name, kind, rows, ...metrics, ...(undecided ? { undecided } : {}) }));
+      const calibration = ev.calibration ? { calibration: ev.calibration } : {};
+      io.stdout.write(`${JSON.stringify({ profile: ev.profile, rows: ev.rows, best: ev.best, table, ...calibration }, null, 2)}\n`);
+    } else {
+      io.stdout.write(`${formatTable(ev)}\n`);
+      if (ev.calibration) io.stdout.write(`\nEach modality alone, before → after its calibrator:\n${formatCalibration(ev.calibration)}\n`);
+    }
     if (args.report) {
       await mkdir(args.report, { recursive: true });
       const file = join(args.report, 'index.html');

@@ -1,4 +1,5 @@
-import { type FieldError, FusionError, InsufficientModalitiesError, InvalidRequestError, UnavailableError } from './errors.js';
+import { forStrategy } from './adaptive.js';
+import { type FieldError, FusionError, InsufficientModalitiesError, InvalidRequestError, UnavailableError, joinPath } from './errors.js';
 import { type Parsed, checkResponseSize, isBatch, parseInput, profilesOf } from './parse.js';
 import { type Prepared, type ProfileLookup, prepare } from './prepare.js';
 import { type BatchResponse, type FusionRequest, type FusionResponse, LIMITS } from './schemas.js';
@@ -35,7 +36,8 @@ export function chooseLabel(p: Prepared, f: Float64Array, weighted = true): numb
 let spare: Float64Array | undefined;
 
 /** Runs a strategy on a prepared request and builds the response. */
-export function decide(strategy: Strategy, p: Prepared): FusionResponse {
+export function decide(strategy: Strategy, prepared: Prepared): FusionResponse {
+  const p = forStrategy(strategy, prepared);
   const C = p.classes.length;
   const f = spare?.length === C ? spare : new Float64Array(C);
   spare = undefined;
@@ -67,6 +69,8 @@ export function decide(strategy: Strategy, p: Prepared): FusionResponse {
   if (p.id !== undefined) res.id = p.id;
   if (!strategy.weighted) res.weighted = false;
   if (strategy.votes) res.votes = countVotes(p);
+  if (p.effectiveWeights) res.effectiveWeights = byModality(p.modalities, p.effectiveWeights);
+  if (strategy.details) Object.assign(res, strategy.details(p));
   if (p.profile) {
     const { profile, version, stale } = p.profile;
     res.profile = { name: profile.name, version: version ?? 'local', stale: stale ?? false };
@@ -100,6 +104,12 @@ function shares(strategy: Strategy, p: Prepared, label: number): Record<string, 
   let taking = 0;
   for (let k = 0; k < K; k++) if (!strategy.weighted || p.normWeights[k]! > 0) taking++;
   for (let k = 0; k < K; k++) out[p.modalities[k]!] = !strategy.weighted || p.normWeights[k]! > 0 ? 1 / taking : 0;
+  return out;
+}
+
+function byModality(names: string[], values: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let k = 0; k < names.length; k++) out[names[k]!] = values[k]!;
   return out;
 }
 
@@ -170,7 +180,18 @@ export function fuseParsed(strategy: Strategy, parsed: Parsed, lookup?: ProfileL
     if (first instanceof InsufficientModalitiesError) throw new InsufficientModalitiesError(first.message, errors);
     throw first;
   }
-  return { results: prepared.map((p) => decide(strategy, p)) };
+  return { results: prepared.map((p, i) => decideItem(strategy, p, i)) };
+}
+
+/** `decide` for batch item i: a rule's refusal (dempster-shafer's total conflict) names the item. */
+function decideItem(strategy: Strategy, p: Prepared, i: number): FusionResponse {
+  try {
+    return decide(strategy, p);
+  } catch (e) {
+    if (!(e instanceof FusionError) || e instanceof InvalidRequestError) throw e;
+    const errors = e.errors.map((x) => ({ ...x, path: joinPath(`items.${i}`, x.path) }));
+    throw new FusionError(e.code, `items.${i}: ${e.message}`, errors);
+  }
 }
 
 /** What `prepare` finds in the parts that passed the schema, except what was set aside. */

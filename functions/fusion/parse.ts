@@ -90,8 +90,9 @@ export function checkResponseSize(parsed: Parsed, lookup: ProfileLookup | undefi
     for (const m of r.modalities ?? base.modalities ?? profile?.modalities ?? []) modalities.add(m);
     let bytes = PER_RESPONSE + (name?.length ?? 0);
     for (const c of r.classes ?? base.classes ?? profile?.classes ?? []) bytes += c.length + PER_NUMBER;
-    // Each modality appears in `used` or `missing`, and in `contributions`.
-    for (const m of modalities) bytes += 2 * m.length + PER_NUMBER;
+    // Each modality appears in `used` or `missing`, and in `contributions` (and `effectiveWeights` when adaptive).
+    const times = (r.options?.adaptiveWeights ?? base.options?.adaptiveWeights ?? profile?.adaptiveWeights) ? 3 : 2;
+    for (const m of modalities) bytes += times * m.length + (times - 1) * PER_NUMBER;
     total += bytes;
     if (bytes > largest) largest = bytes;
   }

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { f64 } from './buffers.js';
 import { argmax } from './calibrate.js';
+import { calibrate } from './calibration/apply.js';
 import { classIndex, distribution, preview } from './distribution.js';
 import { type FieldError, InsufficientModalitiesError, InvalidRequestError, NotFoundError, fieldErrors, joinPath } from './errors.js';
 import { type FusionRequest, LIMITS, type Prediction, type Profile } from './schemas.js';
@@ -43,6 +44,12 @@ export interface Prepared {
   profile?: ResolvedProfile;
   /** The raw predictions, for strategies that need more than distributions. */
   predictions: Record<string, Prediction>;
+  /** `options.adaptiveWeights`, applied by the strategies that list it (see `adaptive.ts`). */
+  adaptive?: 'entropy';
+  /** The weights after adaptation, before normalisation (set by `adapt`). */
+  effectiveWeights?: number[];
+  /** `options.combination` of dempster-shafer (default "dempster"). */
+  combination?: 'dempster' | 'yager';
   /** Things the request says that had no effect (a weight for a modality nobody sent, say). */
   warnings?: FieldError[];
 }
@@ -83,6 +90,8 @@ export function profileLayer(p: Profile): Layer {
   if (p.minModalities) options.minModalities = p.minModalities;
   if (p.tieBreak) options.tieBreak = p.tieBreak;
   if (p.epsilon) options.epsilon = p.epsilon;
+  if (p.combination) options.combination = p.combination;
+  if (p.adaptiveWeights) options.adaptiveWeights = p.adaptiveWeights;
   return { classes: p.classes, modalities: p.modalities, ...(p.weights ? { weights: p.weights } : {}), options };
 }
 
@@ -148,6 +157,7 @@ export function prepare(req: FusionRequest, lookup?: ProfileLookup, defaults?: F
   const opts = merged.options ?? NO_OPTIONS;
   const temps = opts.temperatures;
   const weightsIn = merged.weights;
+  const calibration = resolved?.profile.calibration;
   const warnings = checkKeys(req, defaults, resolved, names, expected, errors, at);
   if (resolved?.profile.minModalities) {
     const floor = resolved.profile.minModalities;
@@ -167,6 +177,7 @@ export function prepare(req: FusionRequest, lookup?: ProfileLookup, defaults?: F
     const pred = predictions[m]!;
     const t = own(temps, m, 1);
     const d = distribution(pred, classes, t, errors, at, m) ?? f64(C);
+    if (calibration && hasOwn(calibration, m)) calibrate(calibration[m]!, d, errors, `profile.calibration.${m}`);
     dists[k] = d;
     const label = pred.label === undefined ? -1 : classIndex(classes, pred.label);
     const best = argmax(d);
@@ -205,6 +216,8 @@ export function prepare(req: FusionRequest, lookup?: ProfileLookup, defaults?: F
     mode: opts.mode ?? 'hard', tieBreak: opts.tieBreak ?? 'first', epsilon: opts.epsilon ?? 1e-12, predictions,
   };
   if (priors) out.priors = priors;
+  if (opts.adaptiveWeights) out.adaptive = opts.adaptiveWeights;
+  if (opts.combination) out.combination = opts.combination;
   if (warnings.length) out.warnings = warnings;
   if (resolved) out.profile = resolved;
   if (req.id !== undefined) out.id = req.id;

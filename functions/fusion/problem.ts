@@ -10,6 +10,7 @@ const TYPES: Record<string, { status: number; title: string }> = {
   'response-too-large': { status: 413, title: 'Response too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'insufficient-modalities': { status: 422, title: 'Insufficient modalities' },
+  'total-conflict': { status: 422, title: 'Total conflict' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
 };

@@ -4,6 +4,7 @@ import type { ProfileLookup } from './prepare.js';
 import type { BatchResponse, FusionResponse } from './schemas.js';
 import { average } from './rules/average.js';
 import { borda } from './rules/borda.js';
+import { dempsterShafer } from './rules/dempster-shafer.js';
 import { max, median, min } from './rules/order.js';
 import { product } from './rules/product.js';
 import { vote } from './rules/vote.js';
@@ -14,7 +15,7 @@ import type { Strategy } from './strategy.js';
  * The one list of strategies. Handlers, routes, `/v1/strategies`, the OpenAPI document, the
  * CLI, the CDK stack and the tests all read it: adding a strategy is one file and one line here.
  */
-export const STRATEGIES = { average, product, max, min, median, vote, borda, learned } as const satisfies Record<string, Strategy>;
+export const STRATEGIES = { average, product, max, min, median, vote, borda, 'dempster-shafer': dempsterShafer, learned } as const satisfies Record<string, Strategy>;
 
 export type StrategyName = keyof typeof STRATEGIES;
 export const STRATEGY_NAMES = Object.keys(STRATEGIES) as StrategyName[];

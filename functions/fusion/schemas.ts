@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { meta } from './schema-meta.js';
 import { TrainingSection } from './training.js';
+import { Calibration } from './calibration/schema.js';
 
 export { meta };
 
@@ -114,6 +115,12 @@ const optionsShape = {
   ),
   tieBreak: z.optional(z.enum(['first', 'average'], { error: 'tieBreak must be "first" or "average"' })),
   epsilon: z.optional(finite('epsilon').check(z.positive('epsilon must be > 0'), z.lte(0.01, 'epsilon must be at most 0.01'))),
+  combination: z.optional(z.enum(['dempster', 'yager'], { error: 'combination must be "dempster" or "yager"' })),
+  adaptiveWeights: z.optional(
+    meta(z.enum(['entropy'], { error: 'adaptiveWeights must be "entropy"' }), {
+      description: "Scales each modality's weight by 1 − H(p_k)/ln C (average, product, vote, dempster-shafer).",
+    }),
+  ),
 };
 
 export const Options = z.strictObject(optionsShape, { error: objectError('options', Object.keys(optionsShape)) });
@@ -206,6 +213,7 @@ const profileShape = {
     }),
   ),
   training: z.optional(TrainingSection),
+  calibration: z.optional(Calibration),
 };
 
 /** A named set of defaults: classes, expected modalities, weights and options. */
@@ -226,6 +234,9 @@ export const FusionResponse = meta(
     }),
     weighted: z.optional(z.boolean()),
     votes: z.optional(numberMap),
+    effectiveWeights: z.optional(numberMap),
+    conflict: z.optional(z.number()),
+    uncommitted: z.optional(z.number()),
     profile: z.optional(z.object({ name: z.string(), version: z.string(), stale: z.boolean() })),
     warnings: z.optional(
       meta(z.array(z.object({ path: z.string(), message: z.string() })), {

@@ -23,6 +23,8 @@ export interface Strategy {
   support(p: Prepared, k: number, c: number): number;
   /** Whether responses carry `votes`. */
   votes?: boolean;
+  /** Extra response fields of the rule (dempster-shafer's `conflict`), called after `combine` on the same request. */
+  details?(p: Prepared): Record<string, number>;
 }
 
 /** Normalises `v` in place to sum 1; an all-zero vector becomes uniform. */

@@ -7,6 +7,7 @@ import { progressBar } from '../../functions/cli/train.js';
 import { InvalidRequestError, STRATEGY_NAMES } from '../../functions/fusion/index.js';
 import { type ModelArtifact, evaluate, parseDataset, score, train } from '../../functions/fusion/learned/index.js';
 import { renderReport } from '../../functions/report/index.js';
+import { one } from '../fusion/support.js';
 import { captureIo, head, load } from './helpers.js';
 
 const missing = load('digits-3view-missing');
@@ -90,6 +91,28 @@ describe('evaluate', () => {
     for (const e of ev.entries.filter((x) => x.kind !== 'modality')) expect(e.rows).toBe(enough);
     const profileRows = data.examples.filter((e) => e.dists[2]).length;
     expect(ev.entries.find((e) => e.name === 'profile')!.rows).toBe(profileRows);
+  });
+
+  it('should score the rows dempster-shafer refuses (total conflict) as uniform, and count them', () => {
+    const ds = ev.entries.find((e) => e.name === 'dempster-shafer')!;
+    const used = data.examples.filter((e) => e.prepared.modalities.length >= 2);
+    const refused = used.filter((e) => {
+      try {
+        one('dempster-shafer', { classes: e.prepared.classes, predictions: e.prepared.predictions });
+        return false;
+      } catch {
+        return true;
+      }
+    }).length;
+    expect(refused).toBeGreaterThan(0);
+    expect(ds.undecided).toBe(refused);
+    expect(ev.entries.find((e) => e.name === 'average')!.undecided).toBeUndefined();
+  });
+
+  it('should ablate dempster-shafer with the other rules, its refused rows scored as uniform', () => {
+    const withAnalysis = evaluate(data, profile, { analysis: { resamples: 10 } });
+    const row = withAnalysis.ablation!.find((r) => r.name === 'dempster-shafer')!;
+    for (const m of data.modalities) expect(row.only[m]!.rows).toBeGreaterThan(0);
   });
 
   it('should name a given model whose classes disagree with the profile, and refuse data with no scorable row', () => {

@@ -1,4 +1,6 @@
 /** Modality ablation: every strategy scored with each modality removed, and with only it kept. */
+import { forStrategy } from '../adaptive.js';
+import { FusionError } from '../errors.js';
 import { prepare, type Prepared } from '../prepare.js';
 import type { Profile } from '../schemas.js';
 import type { Strategy } from '../strategy.js';
@@ -26,9 +28,25 @@ export interface Ablated {
   predict(p: Prepared, out: Float64Array): Float64Array;
 }
 
+/**
+ * A fixed rule's distribution of a prepared row (adapted when the row asks for adaptive weights),
+ * or the uniform distribution where the rule refuses the row (dempster-shafer's total conflict).
+ * Returns whether the rule decided. The row is not changed.
+ */
+export function ruleDistribution(strategy: Strategy, p: Prepared, out: Float64Array): boolean {
+  try {
+    strategy.combine(forStrategy(strategy, { ...p }), out);
+    return true;
+  } catch (e) {
+    if (!(e instanceof FusionError)) throw e;
+    out.fill(1 / out.length);
+    return false;
+  }
+}
+
 /** A fixed rule as an ablation subject. */
 export function ruleSubject(strategy: Strategy): Ablated {
-  return { name: strategy.name, predict: (p, out) => (strategy.combine(p, out), out) };
+  return { name: strategy.name, predict: (p, out) => (ruleDistribution(strategy, p, out), out) };
 }
 
 /** A loaded model as an ablation subject (absent modalities get its fill vectors). */

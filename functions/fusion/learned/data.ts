@@ -29,8 +29,10 @@ export const DataLine = z.strictObject({
 });
 
 export interface ParseOptions {
-  /** Apply the profile's temperatures (default true); fitting temperatures needs raw outputs. */
+  /** Apply the profile's temperatures and calibration (default true); fitting temperatures needs raw outputs. */
   calibrate?: boolean;
+  /** Apply the profile's per-modality `calibration` (default: as `calibrate`); fitting calibrators needs it off. */
+  calibration?: boolean;
   /** How many bad lines to list in the error (default 20); all are counted. */
   maxErrors?: number;
 }
@@ -45,6 +47,7 @@ export function parseDataset(text: string, profile: Profile, options: ParseOptio
   // minModalities is a serving rule: rows below it are kept here and left out at scoring time.
   const base: Profile = { ...profile, minModalities: undefined };
   if (options.calibrate === false) base.temperatures = undefined;
+  if (options.calibration === false || options.calibrate === false) base.calibration = undefined;
   const lookup = () => ({ profile: base });
   const classIndex = new Map(profile.classes.map((c, i) => [c, i]));
   const modalityIndex = new Map(profile.modalities.map((m, i) => [m, i]));

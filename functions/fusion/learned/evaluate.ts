@@ -3,12 +3,12 @@ import type { Profile } from '../schemas.js';
 import type { Strategy } from '../strategy.js';
 import { InvalidRequestError } from '../errors.js';
 import { MODEL_KINDS, type ModelKind } from './artifact.js';
-import { type Dataset, type Example, stratifiedFolds, subset } from './data.js';
+import { type Dataset, stratifiedFolds, subset } from './data.js';
 import { type Model, loadModel, predictDists } from './infer.js';
 import { type Bin, type Metrics, score } from './metrics.js';
-import { type AblationRow, type Ablated, ablation, modelSubject, ruleSubject } from './ablation.js';
+import { type AblationRow, type Ablated, ablation, modelSubject, ruleDistribution, ruleSubject } from './ablation.js';
 import { type BootstrapOptions, type ClassScore, type Diversity, type Intervals, bootstrap, diversity, perClass } from './analysis.js';
-import { type TrainOptions, fitModel } from './train.js';
+import { type CalibrationReport, type TrainOptions, fitModel, modalityScores } from './train.js';
 
 /** One row of the comparison: a fixed rule, a given model, a cross-validated learner or one modality alone. */
 export interface EvalEntry {
@@ -19,6 +19,8 @@ export interface EvalEntry {
   metrics: Metrics;
   reliability: Bin[];
   confusion: number[][];
+  /** Rows the rule refuses (dempster-shafer's total conflict), scored as the uniform distribution. */
+  undecided?: number;
   /** Precision, recall and F1 of each class, in the order of `classes`. */
   perClass: ClassScore[];
   /** Bootstrap 95% intervals of the metrics (with `analysis`). */
@@ -33,6 +35,8 @@ export interface Evaluation {
   /** The rule or model with the lowest log loss. */
   best: string;
   entries: EvalEntry[];
+  /** With a calibrated profile: each modality alone before and after its calibrator. */
+  calibration?: CalibrationReport[];
   /** With `analysis`: every rule and given model with each modality removed, and with it alone. */
   ablation?: AblationRow[];
   /** With `analysis`: the modalities' pairwise error correlation and disagreement. */
@@ -49,6 +53,8 @@ export interface EvaluateOptions {
   /** Options for the learners trained in cross-validation. */
   train?: Omit<TrainOptions, 'model' | 'onProgress'>;
   onProgress?: (fraction: number) => void;
+  /** The same data parsed without the profile's calibration, to report each modality before and after it. */
+  uncalibrated?: Dataset;
   /** Also compute bootstrap intervals, the modality ablation and diversity (for the report). */
   analysis?: BootstrapOptions;
 }
@@ -74,7 +80,15 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   const entries: EvalEntry[] = [];
   for (const strategy of Object.values(STRATEGIES) as Strategy[]) {
     if (strategy.name === 'learned') continue;
-    entries.push(entry(strategy.name, 'rule', used.map((e) => combine(strategy, e, C))));
+    let undecided = 0;
+    const probs = used.map((e) => {
+      const out = new Float64Array(C);
+      if (!ruleDistribution(strategy, e.prepared, out)) undecided++;
+      return out;
+    });
+    const e = entry(strategy.name, 'rule', probs);
+    if (undecided) e.undecided = undecided;
+    entries.push(e);
     subjects.push(ruleSubject(strategy));
   }
   for (const { name, artifact } of o.models ?? []) {
@@ -94,6 +108,7 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   const candidates = entries.filter((e) => e.kind !== 'modality');
   const best = candidates.reduce((a, b) => (b.metrics.logLoss < a.metrics.logLoss ? b : a), candidates[0]!);
   const ev: Evaluation = { profile: profile.name, classes: data.classes, rows: data.examples.length, best: best.name, entries };
+  if (o.uncalibrated && profile.calibration) ev.calibration = modalityScores(o.uncalibrated, profile.calibration);
   if (o.analysis) {
     ev.ablation = ablation(data, profile, subjects);
     ev.diversity = diversity(data);
@@ -102,11 +117,6 @@ export function evaluate(data: Dataset, profile: Profile, o: EvaluateOptions = {
   return ev;
 }
 
-function combine(strategy: Strategy, e: Example, C: number): Float64Array {
-  const out = new Float64Array(C);
-  strategy.combine(e.prepared, out);
-  return out;
-}
 
 /**
  * Out-of-fold predictions of one learned kind: trained on K−1 stratified folds and applied to

@@ -1,3 +1,4 @@
+import { certainty } from '../adaptive.js';
 import { softmax, temper } from '../calibrate.js';
 import type { Dataset } from './data.js';
 import { minimize } from './lbfgs.js';
@@ -7,13 +8,24 @@ import type { Profile } from '../schemas.js';
 const FLOOR = 1e-15;
 
 /**
+ * Each present modality's factor in an example: its certainty 1 − H/ln C with adaptive weights
+ * (all 1 if every one is 0, as the rule falls back to the plain weights), else 1.
+ */
+function factors(dists: (Float64Array | undefined)[], adaptive: boolean): number[] {
+  const a = dists.map((d) => (d ? (adaptive ? certainty(d) : 1) : 0));
+  return a.some((v) => v > 0) ? a : dists.map((d) => (d ? 1 : 0));
+}
+
+/**
  * Average-rule weights on the simplex that minimise the log loss of the weighted average
- * Σ w_k p_k / Σ w_k (over each example's present modalities) on `data`. Weights are the
+ * Σ w_k a_k p_k / Σ w_k a_k (over each example's present modalities) on `data`, where a_k is 1,
+ * or with `adaptive` the modality's certainty 1 − H(p_k)/ln C in that example. Weights are the
  * softmax of free parameters, solved with L-BFGS.
  */
-export function fitWeights(data: Dataset): number[] {
+export function fitWeights(data: Dataset, adaptive = false): number[] {
   const K = data.modalities.length;
   const q = data.examples.map((e) => e.dists.map((d) => (d ? Math.max(d[e.label]!, FLOOR) : NaN)));
+  const a = data.examples.map((e) => factors(e.dists, adaptive));
   const n = q.length;
   const w = new Float64Array(K);
   const gw = new Float64Array(K);
@@ -21,11 +33,13 @@ export function fitWeights(data: Dataset): number[] {
     softmax(v, 1, w);
     gw.fill(0);
     let loss = 0;
-    for (const row of q) {
+    for (let i = 0; i < n; i++) {
+      const row = q[i]!;
+      const f = a[i]!;
       let S = 0, A = 0;
-      for (let k = 0; k < K; k++) if (!Number.isNaN(row[k]!)) (S += w[k]!), (A += w[k]! * row[k]!);
+      for (let k = 0; k < K; k++) if (f[k]! > 0) (S += w[k]! * f[k]!), (A += w[k]! * f[k]! * row[k]!);
       loss += Math.log(S) - Math.log(A);
-      for (let k = 0; k < K; k++) if (!Number.isNaN(row[k]!)) gw[k]! += (1 / S - row[k]! / A) / n;
+      for (let k = 0; k < K; k++) if (f[k]! > 0) gw[k]! += f[k]! * (1 / S - row[k]! / A) / n;
     }
     let dot = 0;
     for (let k = 0; k < K; k++) dot += w[k]! * gw[k]!;
@@ -67,7 +81,7 @@ export function fitTemperatures(data: Dataset): number[] {
 }
 
 /**
- * Scores the average rule with the profile's weights on a data set. With `applyTemperatures`,
+ * Scores the average rule with the profile's weights (adapted if the profile says so) on a data set. With `applyTemperatures`,
  * the profile's temperatures are applied to the (raw) distributions first.
  */
 export function averageScore(data: Dataset, profile: Profile, applyTemperatures = false): Scored {
@@ -75,10 +89,11 @@ export function averageScore(data: Dataset, profile: Profile, applyTemperatures 
   const probs = data.examples.map((e) => {
     const f = new Float64Array(C);
     let total = 0;
+    const a = factors(e.dists, profile.adaptiveWeights === 'entropy');
     data.modalities.forEach((m, k) => {
       const d = e.dists[k];
       if (!d) return;
-      const w = profile.weights?.[m] ?? 1;
+      const w = (profile.weights?.[m] ?? 1) * a[k]!;
       const T = applyTemperatures ? profile.temperatures?.[m] : undefined;
       const p = T ? temper(Float64Array.from(d), T) : d;
       for (let c = 0; c < C; c++) f[c]! += w * p[c]!;

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Profile } from '../schemas.js';
+import { fitCalibration } from '../calibration/fit.js';
+import type { Calibration, CalibrationMethod } from '../calibration/schema.js';
+import { calibrate } from '../calibration/apply.js';
 import { MODEL_KINDS, type ModelArtifact, type ModelKind } from './artifact.js';
 import { type Dataset, parseDataset, stratifiedFolds } from './data.js';
 import { type DropoutOptions, designMatrix, meanFill } from './features.js';
@@ -11,9 +14,9 @@ import { fitMlp } from './mlp.js';
 import { mulberry32, shuffle } from './rng.js';
 import { fitCalibratedSvm } from './svm.js';
 
-/** What `train` can fit: a meta-learner, or the average rule's weights / per-modality temperatures. */
-export type TrainKind = ModelKind | 'weights' | 'temperature';
-export const TRAIN_KINDS = [...MODEL_KINDS, 'weights', 'temperature'] as const satisfies readonly TrainKind[];
+/** What `train` can fit: a meta-learner, or the average rule's weights / per-modality temperatures or calibrators. */
+export type TrainKind = ModelKind | 'weights' | 'temperature' | 'calibration';
+export const TRAIN_KINDS = [...MODEL_KINDS, 'weights', 'temperature', 'calibration'] as const satisfies readonly TrainKind[];
 
 export interface TrainOptions {
   model: TrainKind;
@@ -28,13 +31,26 @@ export interface TrainOptions {
   modalityDropout?: number;
   /** Fixed creation time (ISO 8601), for reproducible artifacts. */
   createdAt?: string;
+  /** The calibrator `calibration` fits for each modality (default temperature). */
+  method?: CalibrationMethod;
+  /** `weights`: fit the base weights of entropy-adaptive weighting, and turn it on in the profile. */
+  adaptive?: 'entropy';
   /** Progress in [0, 1] of long fits. */
   onProgress?: (fraction: number) => void;
 }
 
 export type TrainResult =
   | { type: 'model'; artifact: ModelArtifact; metrics: Metrics }
-  | { type: 'profile'; profile: Profile; metrics: Metrics; before: Metrics };
+  | { type: 'profile'; profile: Profile; metrics: Metrics; before: Metrics }
+  | { type: 'calibration'; profile: Profile; modalities: CalibrationReport[] };
+
+/** One modality's scores on the training data before and after its fitted calibrator. */
+export interface CalibrationReport {
+  modality: string;
+  rows: number;
+  before: Metrics;
+  after: Metrics;
+}
 
 const DEFAULTS = { C: 1, hidden: [32], alpha: 1e-4, seed: 0, modalityDropout: 0 };
 /** Dropped-out copies of each example when modality dropout is on. */
@@ -53,20 +69,54 @@ export function sha256(text: string): string {
  */
 export function train(text: string, profile: Profile, options: TrainOptions): TrainResult {
   const raw = options.model === 'temperature';
-  const data = parseDataset(text, profile, { calibrate: !raw });
+  const data = parseDataset(text, profile, { calibrate: !raw, calibration: options.model !== 'calibration' });
   return trainOn(data, profile, options, sha256(text));
+}
+
+/**
+ * Fits each modality's calibrator on the data as the profile's temperatures leave it (any
+ * existing calibration is replaced), and scores each modality before and after.
+ */
+export function trainCalibration(data: Dataset, profile: Profile, method: CalibrationMethod): TrainResult {
+  const calibration = fitCalibration(data, method);
+  return { type: 'calibration', profile: { ...profile, calibration }, modalities: modalityScores(data, calibration) };
+}
+
+/**
+ * Each modality alone, scored where it is present, before and after its calibrator. `data`
+ * must be parsed without the calibration.
+ */
+export function modalityScores(data: Dataset, calibration: Calibration): CalibrationReport[] {
+  const C = data.classes.length;
+  const out: CalibrationReport[] = [];
+  data.modalities.forEach((modality, k) => {
+    const cal = calibration[modality];
+    const present = data.examples.filter((e) => e.dists[k]);
+    if (!cal || !present.length) return;
+    const labels = present.map((e) => e.label);
+    const before = present.map((e) => e.dists[k]!);
+    const after = before.map((d) => {
+      const out = Float64Array.from(d);
+      calibrate(cal, out, [], modality);
+      return out;
+    });
+    out.push({ modality, rows: present.length, before: score(before, labels, C).metrics, after: score(after, labels, C).metrics });
+  });
+  return out;
 }
 
 /** `train` on an already parsed data set. */
 export function trainOn(data: Dataset, profile: Profile, options: TrainOptions, dataSha256: string): TrainResult {
   const createdAt = options.createdAt ?? new Date().toISOString();
   // The profile keeps everything else, `training` (the retraining settings) included.
+  if (options.model === 'calibration') return trainCalibration(data, profile, options.method ?? 'temperature');
   if (options.model === 'weights' || options.model === 'temperature') {
     const before = averageScore(data, profile).metrics;
-    const values = options.model === 'weights' ? fitWeights(data) : fitTemperatures(data);
+    const adaptive = options.model === 'weights' && options.adaptive === 'entropy';
+    const values = options.model === 'weights' ? fitWeights(data, adaptive) : fitTemperatures(data);
     const field = options.model === 'weights' ? 'weights' : 'temperatures';
     const fitted = Object.fromEntries(data.modalities.map((m, k) => [m, values[k]!]));
-    const updated: Profile = { ...profile, [field]: fitted };
+    const updated: Profile = { ...profile, [field]: fitted, ...(adaptive ? { adaptiveWeights: 'entropy' as const } : {}) };
     // Temperatures were fitted on raw outputs; score them the way the service will apply them.
     const after = options.model === 'weights' ? averageScore(data, updated) : averageScore(data, updated, true);
     return { type: 'profile', profile: updated, metrics: after.metrics, before };

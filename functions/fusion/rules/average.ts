@@ -5,7 +5,7 @@ export const average: Strategy = {
   name: 'average',
   description: 'Sum rule: weighted average of the modalities’ calibrated distributions.',
   weighted: true,
-  parameters: ['weights', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
+  parameters: ['weights', 'options.adaptiveWeights', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
   reference: 'Kittler, Hatef, Duin & Matas, On combining classifiers, IEEE TPAMI 1998',
   combine(p, out) {
     for (let c = 0; c < out.length; c++) out[c] = 0;

@@ -9,7 +9,7 @@ export const product: Strategy = {
   name: 'product',
   description: 'Product rule (log-linear pooling): weights as exponents, optional prior correction.',
   weighted: true,
-  parameters: ['weights', 'options.priors', 'options.epsilon', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
+  parameters: ['weights', 'options.adaptiveWeights', 'options.priors', 'options.epsilon', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
   reference: 'Kittler, Hatef, Duin & Matas, On combining classifiers, IEEE TPAMI 1998',
   combine(p, out) {
     const K = p.dists.length;

@@ -14,7 +14,7 @@ export const vote: Strategy = {
   name: 'vote',
   description: 'Majority, weighted or confidence-weighted voting (options.mode: "hard" | "confidence").',
   weighted: true,
-  parameters: ['weights', 'options.mode', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
+  parameters: ['weights', 'options.adaptiveWeights', 'options.mode', 'options.temperatures', 'options.minModalities', 'options.tieBreak'],
   reference: 'Kuncheva, Combining Pattern Classifiers, 2nd ed., Wiley 2014, ch. 5',
   votes: true,
   combine(p, out) {
