@@ -68,6 +68,9 @@ class FusionResponse(_FusionResponseRequired, total=False):
     id: Union[str, float]
     weighted: bool
     votes: Dict[str, float]
+    effectiveWeights: Dict[str, float]
+    conflict: float
+    uncommitted: float
     profile: _ProfileUsed
     warnings: List[ProblemField]  # parts of the request that had no effect
 
