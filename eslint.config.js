@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'bench/results/', 'coverage/', 'reports/', '.scratch-*/', 'functions/playground/dist/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'bench/results/', 'coverage/', 'reports/', '.scratch-*/', 'functions/playground/dist/', 'clients/typescript/dist/', 'clients/typescript/src/contract.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,113 @@
+"""The API's request and response shapes as TypedDicts.
+
+They mirror the server's zod schemas (functions/fusion/schemas.ts); test/clients/python.test.ts
+checks that each has exactly the schema's fields and required fields.
+"""
+
+from typing import Any, Dict, List, Literal, TypedDict, Union
+
+
+class Prediction(TypedDict, total=False):
+    """One modality's prediction: exactly one of probabilities, logits or label (+ confidence)."""
+
+    probabilities: Union[List[float], Dict[str, float]]
+    logits: List[float]
+    label: str
+    confidence: float
+
+
+class Options(TypedDict, total=False):
+    temperatures: Dict[str, float]
+    priors: List[float]
+    mode: Literal["hard", "confidence"]
+    minModalities: int
+    tieBreak: Literal["first", "average"]
+    epsilon: float
+
+
+class FusionRequest(TypedDict, total=False):
+    """One fusion request; classes and predictions may come from a stored profile."""
+
+    id: Union[str, float]
+    profile: str
+    classes: List[str]
+    modalities: List[str]
+    predictions: Dict[str, Prediction]
+    weights: Dict[str, float]
+    options: Options
+
+
+class _ModalitiesUsed(TypedDict):
+    used: List[str]
+    missing: List[str]
+
+
+class _ProfileUsed(TypedDict):
+    name: str
+    version: str
+    stale: bool
+
+
+class _FusionResponseRequired(TypedDict):
+    strategy: str
+    label: str
+    confidence: float
+    probabilities: Dict[str, float]
+    modalities: _ModalitiesUsed
+    contributions: Dict[str, float]
+
+
+class ProblemField(TypedDict):
+    path: str
+    message: str
+
+
+class FusionResponse(_FusionResponseRequired, total=False):
+    """A decision."""
+
+    id: Union[str, float]
+    weighted: bool
+    votes: Dict[str, float]
+    effectiveWeights: Dict[str, float]
+    conflict: float
+    uncommitted: float
+    profile: _ProfileUsed
+    warnings: List[ProblemField]  # parts of the request that had no effect
+
+
+class _ProblemRequired(TypedDict):
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class Problem(_ProblemRequired, total=False):
+    """An RFC 9457 problem object."""
+
+    errors: List[ProblemField]
+    errorsTruncated: int  # how many more field errors there were beyond those listed
+
+
+class JoinState(TypedDict, total=False):
+    """A join, by "state": "pending" (arrived, missing, openedAt, deadline), "decided" (the
+    decision record: the fields of FusionResponse plus joinId, trigger, decidedAt, arrivals) or
+    "insufficient" (arrived, missing and a problem naming them)."""
+
+    state: Literal["pending", "decided", "insufficient"]
+    joinId: str
+    profile: Any  # the name while pending; {name, version, ...} once there is an outcome
+    arrived: List[str]
+    missing: List[str]
+    openedAt: str
+    deadline: str
+    trigger: Literal["complete", "window"]
+    decidedAt: str
+    arrivals: Dict[str, Dict[str, Any]]
+    late: List[str]
+    problem: Problem
+    label: str
+    confidence: float
+    probabilities: Dict[str, float]
+    modalities: Dict[str, List[str]]
+    contributions: Dict[str, float]

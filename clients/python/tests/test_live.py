@@ -1,0 +1,117 @@
+"""The Python client against the real fusion serve (npm start), started by test/clients/python.test.ts."""
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from late_fusion_client import FusionClient, FusionProblemError
+
+from .support import CREDENTIALS, HAS_JOINS, JOIN_PROFILE, LIVE_URL, MAX_BODY, live
+
+SENTIMENT = {
+    "profile": "sentiment",
+    "predictions": {
+        "text": {"probabilities": [0.1, 0.2, 0.7]},
+        "video": {"probabilities": [0.2, 0.5, 0.3]},
+        "audio": {"label": "positive", "confidence": 0.6},
+    },
+}
+
+
+def raw_fuse(strategy, body):
+    req = urllib.request.Request(f"{LIVE_URL}/v1/fuse/{strategy}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as res:
+        return json.loads(res.read())
+
+
+@live
+class LiveTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.client = FusionClient(LIVE_URL)
+
+    def test_fuse_equals_the_api_answer(self) -> None:
+        decision = self.client.fuse("average", SENTIMENT)
+        self.assertEqual(decision, raw_fuse("average", SENTIMENT))
+        self.assertEqual(decision["label"], "positive")
+
+    def test_signed_requests_are_accepted_with_auth_iam(self) -> None:
+        signed = FusionClient(LIVE_URL, auth="iam", region="eu-west-1", credentials=CREDENTIALS)
+        self.assertEqual(signed.fuse("average", SENTIMENT), self.client.fuse("average", SENTIMENT))
+
+    def test_fuse_batch_with_defaults(self) -> None:
+        items = [
+            {"id": "a", "predictions": {"text": {"probabilities": [0.8, 0.1, 0.1]}}},
+            {"id": "b", "predictions": {"text": {"label": "positive"}, "audio": {"logits": [0, 0, 2]}}},
+        ]
+        results = self.client.fuse_batch("vote", items, {"profile": "sentiment"})
+        self.assertEqual([(r["id"], r["label"]) for r in results], [("a", "negative"), ("b", "positive")])
+        self.assertEqual(results[1], self.client.fuse("vote", {**items[1], "profile": "sentiment"}))
+
+    def test_strategies_and_health(self) -> None:
+        names = [s["name"] for s in self.client.strategies()]
+        self.assertIn("average", names)
+        self.assertEqual(self.client.health(), {"status": "ok", "strategies": names})
+
+    def test_400_problem_fields_reach_the_caller(self) -> None:
+        bad = {"classes": ["a", "b"], "predictions": {"text": {"probabilities": [0.5, 0.3, 0.2]}}}
+        with self.assertRaises(FusionProblemError) as caught:
+            self.client.fuse("average", bad)
+        e = caught.exception
+        self.assertEqual((e.status, e.type), (400, "urn:problem:late-fusion:invalid-request"))
+        self.assertEqual(e.errors[0]["path"], "predictions.text.probabilities")
+        self.assertIn("probabilities has 3 values but there are 2 classes", e.detail)
+
+    def test_413_for_a_body_over_the_limit(self) -> None:
+        big = {"classes": ["a", "b"], "predictions": {f"m{i}": {"probabilities": [0.5, 0.5]} for i in range(2000)}}
+        self.assertGreater(len(json.dumps(big)), MAX_BODY)
+        with self.assertRaises(FusionProblemError) as caught:
+            self.client.fuse("average", big)
+        self.assertEqual((caught.exception.status, caught.exception.type), (413, "urn:problem:late-fusion:payload-too-large"))
+
+    @unittest.skipUnless(HAS_JOINS, "the server has no join routes yet")
+    def test_join_completes_from_three_puts_and_wait_reads_it(self) -> None:
+        join = self.client.join(JOIN_PROFILE, f"py-{time.time_ns()}:1")
+        preds = SENTIMENT["predictions"]
+        first = join.put("text", preds["text"])
+        self.assertEqual(first["state"], "pending")
+        self.assertEqual(sorted(first["missing"]), ["audio", "video"])
+        self.assertEqual(join.put("text", preds["text"])["state"], "pending")  # a repeat changes nothing
+        join.put("video", preds["video"])
+        self.assertEqual(join.put("audio", preds["audio"])["state"], "decided")
+        waited = join.wait(timeout=5)
+        self.assertEqual(waited["state"], "decided")
+        sync = self.client.fuse("average", {**SENTIMENT, "profile": JOIN_PROFILE})
+        self.assertEqual((waited["label"], waited["probabilities"], waited["trigger"]), (sync["label"], sync["probabilities"], "complete"))
+        self.assertEqual(sorted(waited["arrivals"]), ["audio", "text", "video"])
+        with self.assertRaises(FusionProblemError) as caught:
+            join.put("text", {"label": "negative"})
+        self.assertEqual(caught.exception.status, 409)
+
+
+@live
+class CommandLineTest(unittest.TestCase):
+    def run_cli(self, *args: str, stdin: str = ""):
+        return subprocess.run([sys.executable, "-m", "late_fusion_client", *args], input=stdin, capture_output=True, text=True, timeout=30)
+
+    def test_fuse_from_a_file(self) -> None:
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump(SENTIMENT, f)
+            f.flush()
+            out = self.run_cli("fuse", "--endpoint", LIVE_URL, "--strategy", "average", "--input", f.name)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout), raw_fuse("average", SENTIMENT))
+
+    def test_problem_goes_to_stderr_with_exit_1(self) -> None:
+        out = self.run_cli("fuse", "--endpoint", LIVE_URL, "--strategy", "nope", "--input", "-", stdin=json.dumps(SENTIMENT))
+        self.assertEqual(out.returncode, 1)
+        self.assertEqual(json.loads(out.stderr)["status"], 404)
+        self.assertIn("average", json.loads(out.stderr)["detail"])
+
+    def test_unreadable_input_is_a_usage_error(self) -> None:
+        out = self.run_cli("fuse", "--endpoint", LIVE_URL, "--strategy", "average", "--input", "-", stdin="{not json")
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("--input - is not valid JSON", out.stderr)

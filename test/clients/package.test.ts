@@ -1,0 +1,57 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import type * as Client from '@late-fusion/client';
+import type * as Server from '../../functions/fusion/schemas.js';
+import { retryAfterMs, retryDelay } from '@late-fusion/client';
+import { ROOT } from './server.js';
+
+const DIST = join(ROOT, 'clients/typescript/dist');
+const PKG = JSON.parse(readFileSync(join(ROOT, 'clients/typescript/package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+
+describe('@late-fusion/client package', () => {
+  it('should have the server schemas as its types (checked by tsc in npm run check)', () => {
+    expectTypeOf<Client.FusionRequest>().toEqualTypeOf<z.input<typeof Server.FusionRequest>>();
+    expectTypeOf<Client.Prediction>().toEqualTypeOf<z.input<typeof Server.Prediction>>();
+    expectTypeOf<Client.FusionResponse>().toEqualTypeOf<z.output<typeof Server.FusionResponse>>();
+    expectTypeOf<Client.Problem>().toEqualTypeOf<z.output<typeof Server.Problem>>();
+    expectTypeOf<Client.Profile>().toEqualTypeOf<z.input<typeof Server.Profile>>();
+  });
+
+  it('should import at run time only its declared dependencies, never server code', () => {
+    const allowed = new Set([...Object.keys(PKG.dependencies), ...Object.keys(PKG.peerDependencies)]);
+    for (const file of readdirSync(DIST).filter((f) => f.endsWith('.js'))) {
+      const text = readFileSync(join(DIST, file), 'utf8');
+      for (const [, spec] of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+        if (spec!.startsWith('./')) continue;
+        expect(allowed, `${file} imports ${spec}`).toContain(spec);
+      }
+      expect(text, file).not.toMatch(/functions\/|node:/);
+      expect(text.match(/const mod = '([^']+)'/)?.[1] ?? '@aws-sdk/credential-providers').toBe('@aws-sdk/credential-providers');
+    }
+  });
+
+  it('should bundle for a browser (fetch, no Node built-ins)', async () => {
+    const out = await build({ entryPoints: [join(DIST, 'index.js')], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+    expect(out.errors).toEqual([]);
+    expect(out.outputFiles[0]!.text).toContain('FusionProblemError');
+  });
+
+  it('should back off exponentially with jitter, never below Retry-After nor above the cap', () => {
+    const b = { baseMs: 100, maxMs: 20_000 };
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const low = retryDelay(attempt, null, b, () => 0);
+      const high = retryDelay(attempt, null, b, () => 0.999);
+      expect(low).toBe(Math.min(b.maxMs, b.baseMs * 2 ** attempt) / 2);
+      expect(high).toBeGreaterThanOrEqual(low);
+      expect(high).toBeLessThanOrEqual(b.maxMs);
+    }
+    expect(retryDelay(0, '3', b, () => 0)).toBe(3000);
+    expect(retryDelay(0, '3600', b, () => 0)).toBe(20_000);
+    expect(retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT')).toBe(0);
+    expect(retryAfterMs(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
+    expect(retryAfterMs('soon')).toBe(0);
+  });
+});
