@@ -29,6 +29,7 @@ class FusionRequest(TypedDict, total=False):
     """One fusion request; classes and predictions may come from a stored profile."""
 
     id: Union[str, float]
+    task: str
     profile: str
     classes: List[str]
     modalities: List[str]
