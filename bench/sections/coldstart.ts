@@ -21,6 +21,10 @@ import { sqsEvent, sqsRecord } from '../../test/events/shapes.js';
 import { eventV2 } from '../../test/http/events.js';
 import { type Bundle, isolateBundles, synthBundles } from '../../test/infra/bundles.js';
 import { startS3 } from '../../test/support/s3.js';
+import { STRATEGIES, type StrategyName } from '../../functions/fusion/registry.js';
+import { tasksOf } from '../../functions/fusion/tasks/task.js';
+import { ENTRIES } from '../../functions/http/routes.js';
+import { functionId } from '../../infra/lib/stack.js';
 import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
 
@@ -32,6 +36,7 @@ const PROFILE = { name: 'bench', classes: ['negative', 'neutral', 'positive'], m
 const PREDICTIONS = { text: { probabilities: [0.1, 0.2, 0.7] }, video: { probabilities: [0.2, 0.5, 0.3] }, audio: { logits: [-1, 0.2, 1.5] } };
 const INLINE = { classes: PROFILE.classes, modalities: PROFILE.modalities, weights: PROFILE.weights, predictions: PREDICTIONS };
 const WITH_PROFILE = { profile: 'bench', predictions: PREDICTIONS };
+const REGRESSION = { task: 'regression', predictions: { text: { value: 1.8, std: 0.5 }, audio: { value: 0.9, std: 1.2 } } };
 const tenths = (n: number) => Array.from({ length: 10 }, (_, i) => (i === n ? 0.55 : 0.05));
 const LEARNED = { profile: 'digits-learned', predictions: { top: { probabilities: tenths(3) }, bottom: { probabilities: tenths(3) }, profile: { probabilities: tenths(8) } } };
 
@@ -131,7 +136,7 @@ export async function run(): Promise<SectionResult> {
 
 /** The requests each function gets: [kind, event, expected answer]. */
 function requests(b: Bundle): [string, unknown, string][] {
-  const entry = b.id.replace(/Function$/, '').toLowerCase();
+  const entry = ENTRIES.find((e) => functionId(e) === b.id);
   if (b.id === 'MetaFunction') return [['b', eventV2('GET', '/v1/health'), 'status200']];
   if (b.id === 'LearnedFunction') return [['c', eventV2('POST', '/v1/fuse/learned', LEARNED), 'status200']];
   if (b.id === 'S3BatchFunction') {
@@ -146,7 +151,10 @@ function requests(b: Bundle): [string, unknown, string][] {
       ['b', sqsEvent([sqsRecord(JSON.stringify({ id: '1', strategy: 'average', ...INLINE }))]), 'sqs'],
       ['c', sqsEvent([sqsRecord(JSON.stringify({ id: '1', strategy: 'average', ...WITH_PROFILE }))]), 'sqs'],
     ];
-  if (b.id === 'RetrainFunction') return [];
+  // Joins keep state between requests: their cost is measured in the joins section.
+  if (!entry || b.id === 'RetrainFunction' || b.id === 'JoinsFunction') return [];
+  if (!tasksOf(STRATEGIES[entry as StrategyName]).includes('classification'))
+    return [['b', eventV2('POST', `/v1/fuse/${entry}`, REGRESSION), 'status200']];
   return [
     ['b', eventV2('POST', `/v1/fuse/${entry}`, INLINE), 'status200'],
     ['c', eventV2('POST', `/v1/fuse/${entry}`, WITH_PROFILE), 'status200'],
