@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { buildDataset } from '../fusion/loop/dataset.js';
 import { LOCAL_STORE_DIR } from '../store/index.js';
 import { s3Client } from '../store/s3-client.js';
@@ -50,10 +50,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     for await (const f of readFeedback(source, since, stats)) feedback.push(f);
     const { lines, report } = buildDataset(decisions, feedback, args.profile);
     const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
-    if (args.out) {
-      const out = createWriteStream(args.out);
-      await new Promise<void>((resolve, reject) => out.end(text, () => resolve()).on('error', reject));
-    } else io.stdout.write(text);
+    if (args.out) await writeFile(args.out, text);
+    else io.stdout.write(text);
     io.stderr.write(`${JSON.stringify({ profile: args.profile, since: since.toISOString(), ...report, files: stats.files, unreadableLines: stats.invalid })}\n`);
     return EXIT.ok;
   } catch (e) {

@@ -28,6 +28,8 @@ import { isJoinMessage, joinAnswer } from '../joins/sqs.js';
 const processor = new BatchProcessor(EventType.SQS);
 /** SQS's message size limit (256 KiB), less room for the reply's attributes. */
 const SQS_MAX_BYTES = 256 * 1024 - 1024;
+/** `FUSION_MAX_*` of this function, read at the first message (once per process). */
+let queueLimits: ReturnType<typeof fuseLimits> | undefined;
 const senders = new Map<string, BatchedSender>();
 let client: ReturnType<typeof sqsClient> | undefined;
 
@@ -89,7 +91,7 @@ async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: 
     if (typeof id === 'string' || typeof id === 'number') reply.id = id;
     const { strategy, request } = splitStrategy(body, record);
     reply.strategy = strategy;
-    const limits = fuseLimits(process.env);
+    const limits = (queueLimits ??= fuseLimits(process.env));
     const names = referencedProfiles(request, limits.maxProfiles);
     const lookup = names.length ? await loadProfiles(createStore(process.env), names) : undefined;
     // An answer SQS cannot carry is replaced by a problem answer: retrying could never deliver it.

@@ -111,15 +111,11 @@ export function fuseHandler(strategy: Strategy): HttpHandler {
     .use(jsonBody())
     .handler((event, context) => {
       const started = performance.now();
-      if (statedTask(event.body) !== undefined) {
-        const names = taskProfiles(event.body, httpConfig().limits.maxProfiles);
-        if (names.length === 0) return fused(strategy, event, context, undefined, undefined, started);
-        return loadProfiles(httpConfig().store, names).then((lookup) => fused(strategy, event, context, undefined, lookup, started));
-      }
+      const { limits, store } = httpConfig();
       // The whole request is validated, and its profiles counted, before any store read.
-      const parsed = parseInput(event.body);
-      const names = profilesOf(parsed, httpConfig().limits.maxProfiles);
-      if (names.length === 0 || parsed.errors.length) return fused(strategy, event, context, parsed, undefined, started);
-      return loadProfiles(httpConfig().store, names).then((lookup) => fused(strategy, event, context, parsed, lookup, started));
+      const parsed = statedTask(event.body) === undefined ? parseInput(event.body) : undefined;
+      const names = parsed ? profilesOf(parsed, limits.maxProfiles) : taskProfiles(event.body, limits.maxProfiles);
+      if (names.length === 0 || parsed?.errors.length) return fused(strategy, event, context, parsed, undefined, started);
+      return loadProfiles(store, names).then((lookup) => fused(strategy, event, context, parsed, lookup, started));
     });
 }

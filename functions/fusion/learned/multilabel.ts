@@ -4,10 +4,11 @@
  * each label fitted as scikit-learn's binary `LogisticRegression(C)` (L2, intercept unpenalised).
  */
 import * as z from 'zod/mini';
-import { InvalidRequestError, joinPath } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import { type ResolvedProfile, parseWith } from '../prepare.js';
 import { meta } from '../schemas.js';
 import { minimize } from './lbfgs.js';
+import { compiledOnce, profileModel } from './stored.js';
 import { solveSpd, trainingShape } from './ridge.js';
 
 /** Multi-label quality: micro- and macro-F1 and Hamming loss at the thresholds used. */
@@ -152,19 +153,9 @@ const loaded = new WeakMap<object, MultilabelModel>();
 
 /** The per-label logistic model of a request's profile, validated once per artifact object. */
 export function loadMultilabel(resolved: ResolvedProfile | undefined, at = ''): MultilabelModel {
-  if (!resolved)
-    throw new InvalidRequestError([{ path: joinPath(at, 'profile'), message: 'the learned strategy needs a profile with a trained model: name it with "profile": "<name>"' }]);
-  const raw = resolved.model;
-  if (raw === undefined)
-    throw new InvalidRequestError([
-      { path: joinPath(at, 'profile'), message: `profile "${resolved.profile.name}" has no learned model; train one (fusion train --model logistic) and set the profile's "model": {"key": "<artifact key>"}` },
-    ]);
-  let model = typeof raw === 'object' && raw !== null ? loaded.get(raw) : undefined;
-  if (!model) {
-    model = compileMultilabel(parseWith(MultilabelArtifact, raw, 'model'));
-    if (typeof raw === 'object' && raw !== null) loaded.set(raw, model);
-  }
-  const profile = resolved.profile as unknown as { name: string; labels: string[]; modalities: string[] };
+  const { profile: stored, model: raw } = profileModel(resolved, 'logistic', at);
+  const model = compiledOnce(loaded, raw, (r) => compileMultilabel(parseWith(MultilabelArtifact, r, 'model')));
+  const profile = stored as unknown as { name: string; labels: string[]; modalities: string[] };
   const a = model.artifact;
   const fix = `retrain the model with this profile (fusion train --profile ${profile.name})`;
   if (a.labels.length !== profile.labels.length || a.labels.some((l, i) => l !== profile.labels[i]))

@@ -5,10 +5,11 @@
  * normal equations by Cholesky).
  */
 import * as z from 'zod/mini';
-import { InvalidRequestError, joinPath } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import type { ResolvedProfile } from '../prepare.js';
 import { meta } from '../schemas.js';
 import { parseWith } from '../prepare.js';
+import { compiledOnce, profileModel } from './stored.js';
 
 /** How well a regression model fits: root mean squared error, mean absolute error, R². */
 export const RegressionMetrics = z.object({ rmse: z.number(), mae: z.number(), r2: z.number() });
@@ -139,23 +140,13 @@ export function compileRidge(a: RidgeArtifact): RidgeModel {
 
 /** The ridge model of a request's profile, validated once per artifact object. */
 export function loadRidge(resolved: ResolvedProfile | undefined, at = ''): RidgeModel {
-  if (!resolved)
-    throw new InvalidRequestError([{ path: joinPath(at, 'profile'), message: 'the learned strategy needs a profile with a trained model: name it with "profile": "<name>"' }]);
-  const raw = resolved.model;
-  if (raw === undefined)
-    throw new InvalidRequestError([
-      { path: joinPath(at, 'profile'), message: `profile "${resolved.profile.name}" has no learned model; train one (fusion train --model ridge) and set the profile's "model": {"key": "<artifact key>"}` },
-    ]);
-  let model = typeof raw === 'object' && raw !== null ? loaded.get(raw) : undefined;
-  if (!model) {
-    model = compileRidge(parseWith(RidgeArtifact, raw, 'model'));
-    if (typeof raw === 'object' && raw !== null) loaded.set(raw, model);
-  }
-  const want = resolved.profile.modalities;
+  const { profile, model: raw } = profileModel(resolved, 'ridge', at);
+  const model = compiledOnce(loaded, raw, (r) => compileRidge(parseWith(RidgeArtifact, r, 'model')));
+  const want = profile.modalities;
   const have = model.artifact.modalities;
   if (want.length !== have.length || want.some((m) => !have.includes(m)))
     throw new InvalidRequestError([
-      { path: 'model.modalities', message: `the model's modalities [${have.join(', ')}] differ from profile "${resolved.profile.name}"'s modalities [${want.join(', ')}]; retrain the model with this profile` },
+      { path: 'model.modalities', message: `the model's modalities [${have.join(', ')}] differ from profile "${profile.name}"'s modalities [${want.join(', ')}]; retrain the model with this profile` },
     ]);
   return model;
 }

@@ -1,7 +1,8 @@
-import { InvalidRequestError, ModelFailureError } from '../errors.js';
+import { ModelFailureError } from '../errors.js';
 import type { Prepared } from '../prepare.js';
 import type { Strategy } from '../strategy.js';
 import { type Model, loadModel, orderDists } from './infer.js';
+import { profileModel } from './stored.js';
 
 /** Buffers of one model's latest outputs. */
 interface Outputs {
@@ -22,14 +23,8 @@ let lastOutputs: Outputs | undefined;
 
 /** The request profile's model, validated against the profile. */
 function modelOf(p: Prepared): Model {
-  const resolved = p.profile;
-  if (!resolved)
-    throw new InvalidRequestError([{ path: 'profile', message: 'the learned strategy needs a profile with a trained model: name it with "profile": "<name>"' }]);
-  if (resolved.model === undefined)
-    throw new InvalidRequestError([
-      { path: 'profile', message: `profile "${resolved.profile.name}" has no learned model; train one (fusion train --model logistic) and set the profile's "model": {"key": "<artifact key>"}` },
-    ]);
-  return loadModel(resolved.model, resolved.profile);
+  const { model, profile } = profileModel(p.profile, 'logistic');
+  return loadModel(model, profile);
 }
 
 function run(p: Prepared): Outputs {
