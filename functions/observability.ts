@@ -3,13 +3,14 @@
  *
  * - `logger`: Powertools Logger, one JSON object per line. Prediction payloads are never logged
  *   unless `FUSION_LOG_PAYLOADS=true` (see `logPayloads`).
- * - `metrics`: Powertools Metrics, CloudWatch embedded metric format (EMF) on stdout.
+ * - `emitMetrics`: CloudWatch embedded metric format (EMF) records on stdout, written here in a
+ *   few dozen lines instead of Powertools Metrics (13 KB of every bundle); `metrics` says
+ *   whether they are on.
  *
  * Environment: `POWERTOOLS_SERVICE_NAME` (default "late-fusion"), `POWERTOOLS_METRICS_NAMESPACE`
  * (default "LateFusion"), `POWERTOOLS_LOG_LEVEL`, `POWERTOOLS_METRICS_DISABLED`.
  */
 import { LogLevelThreshold, Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 
 const SERVICE = process.env.POWERTOOLS_SERVICE_NAME || 'late-fusion';
 
@@ -41,15 +42,45 @@ class FusionLogger extends Logger {
 /** The structured JSON logger every function writes to. */
 export const logger = new FusionLogger({ serviceName: SERVICE });
 
-/** Powertools Metrics that can say whether it is switched off (`POWERTOOLS_METRICS_DISABLED`). */
-class FusionMetrics extends Metrics {
-  get enabled(): boolean {
-    return !this.isDisabled();
-  }
+/** CloudWatch metric units (the EMF specification's list). */
+export type MetricUnit =
+  | 'Seconds' | 'Microseconds' | 'Milliseconds' | 'Bytes' | 'Kilobytes' | 'Megabytes' | 'Gigabytes' | 'Terabytes'
+  | 'Bits' | 'Kilobits' | 'Megabits' | 'Gigabits' | 'Terabits' | 'Percent' | 'Count'
+  | 'Bytes/Second' | 'Kilobytes/Second' | 'Megabytes/Second' | 'Gigabytes/Second' | 'Terabytes/Second'
+  | 'Bits/Second' | 'Kilobits/Second' | 'Megabits/Second' | 'Gigabits/Second' | 'Terabits/Second'
+  | 'Count/Second' | 'None';
+
+/** How the metrics are written, read once from the environment. */
+export interface MetricsConfig {
+  /** False when `POWERTOOLS_METRICS_DISABLED` is true-ish, or unset and `POWERTOOLS_DEV` is true-ish. */
+  readonly enabled: boolean;
+  /** `POWERTOOLS_METRICS_NAMESPACE`, default "LateFusion". */
+  readonly namespace: string;
+  /** `POWERTOOLS_SERVICE_NAME`, default "late-fusion": the `service` dimension of every record. */
+  readonly service: string;
 }
 
-/** The EMF metrics emitter every function writes to. */
-export const metrics = new FusionMetrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'LateFusion', serviceName: SERVICE });
+const TRUE = new Set(['1', 'y', 'yes', 't', 'true', 'on']);
+const FALSE = new Set(['0', 'n', 'no', 'f', 'false', 'off']);
+
+/** Powertools' boolean reading of a variable: the words it knows, else `fallback` (it threw). */
+function flag(value: string | undefined, fallback: boolean): boolean {
+  const v = value?.trim().toLowerCase() ?? '';
+  return TRUE.has(v) ? true : FALSE.has(v) ? false : fallback;
+}
+
+/**
+ * The metrics settings `env` asks for, as Powertools Metrics read them: `POWERTOOLS_METRICS_DISABLED`
+ * wins when set; without it, `POWERTOOLS_DEV` switches metrics off. A value that is not a boolean
+ * word leaves metrics on (Powertools failed the function's init on it).
+ */
+export function metricsConfig(env: NodeJS.ProcessEnv = process.env): MetricsConfig {
+  const disabled = env.POWERTOOLS_METRICS_DISABLED !== undefined ? flag(env.POWERTOOLS_METRICS_DISABLED, false) : flag(env.POWERTOOLS_DEV, false);
+  return { enabled: !disabled, namespace: env.POWERTOOLS_METRICS_NAMESPACE || 'LateFusion', service: env.POWERTOOLS_SERVICE_NAME || 'late-fusion' };
+}
+
+/** The settings every function's metrics follow, read at cold start. */
+export const metrics: MetricsConfig = metricsConfig();
 
 /** Metric names, in one place so dashboards, alarms and code agree. */
 export const METRIC = {
@@ -69,17 +100,57 @@ export const METRIC = {
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
+/** EMF limits: metrics per record, and dimension keys per dimension set (`service` included). */
+export const EMF_LIMITS = { metrics: 100, dimensions: 30, nameLength: 255 } as const;
+
+/** One CloudWatch embedded metric format (EMF) record. */
+export interface EmfRecord {
+  _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: MetricUnit }[] }[] };
+  [key: string]: unknown;
+}
+
 /**
- * Emits `values` (counts) under `dimensions` as one EMF record. Everything happens in one
- * synchronous block, so concurrent requests in one process (the local server) never mix
- * their dimensions.
+ * The EMF records for `values` under `dimensions` (plus `service`), in units `units` (Count
+ * where not given): one record per 100 metrics. Values that are not finite numbers, names of
+ * 0 or more than 255 characters and empty dimensions are left out (CloudWatch would reject the
+ * record); more than 30 dimensions is a programming error and throws.
  */
-export function emitMetrics(dimensions: Record<string, string>, values: Partial<Record<MetricName, number>>): void {
-  const entries = Object.entries(values);
-  if (entries.length === 0 || !metrics.enabled) return;
-  for (const [name, value] of Object.entries(dimensions)) metrics.addDimension(name, value);
-  for (const [name, value] of entries) metrics.addMetric(name, MetricUnit.Count, value);
-  metrics.publishStoredMetrics();
+export function emfRecords(
+  config: Pick<MetricsConfig, 'namespace' | 'service'>,
+  dimensions: Readonly<Record<string, string>>,
+  values: Readonly<Partial<Record<string, number>>>,
+  units: Readonly<Partial<Record<string, MetricUnit>>> = {},
+  timestamp = Date.now(),
+): EmfRecord[] {
+  const dims: Record<string, string> = { service: config.service };
+  for (const [name, value] of Object.entries(dimensions)) if (validName(name) && typeof value === 'string' && value !== '') dims[name] = value;
+  const keys = Object.keys(dims);
+  if (keys.length > EMF_LIMITS.dimensions) throw new RangeError(`At most ${EMF_LIMITS.dimensions} metric dimensions (service included); got ${keys.length}.`);
+  const entries = Object.entries(values).filter((e): e is [string, number] => validName(e[0]) && typeof e[1] === 'number' && Number.isFinite(e[1]) && !(e[0] in dims));
+  const records: EmfRecord[] = [];
+  for (let i = 0; i < entries.length; i += EMF_LIMITS.metrics) {
+    const chunk = entries.slice(i, i + EMF_LIMITS.metrics);
+    const Metrics = chunk.map(([Name]) => ({ Name, Unit: units[Name] ?? 'Count' }));
+    records.push({ _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: config.namespace, Dimensions: [keys], Metrics }] }, ...dims, ...Object.fromEntries(chunk) });
+  }
+  return records;
+}
+
+const validName = (name: string) => name.length > 0 && name.length <= EMF_LIMITS.nameLength;
+
+/**
+ * Emits `values` (counts, unless `units` names another unit) under `dimensions` as CloudWatch
+ * EMF on stdout, one JSON line per record. Each call writes its own records at once, so
+ * concurrent requests in one process (the local server) never mix their dimensions. Nothing
+ * is written when metrics are disabled (`metrics.enabled`).
+ */
+export function emitMetrics(
+  dimensions: Readonly<Record<string, string>>,
+  values: Readonly<Partial<Record<MetricName | (string & {}), number>>>,
+  units?: Readonly<Partial<Record<string, MetricUnit>>>,
+): void {
+  if (!metrics.enabled) return;
+  for (const record of emfRecords(metrics, dimensions, values, units)) process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
 /** Whether logs may carry request and response payloads (`FUSION_LOG_PAYLOADS=true`). */

@@ -8,12 +8,11 @@
  * profile's ETag).
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { FusionError, type Profile, toProblem } from '../fusion/index.js';
 import { type Dataset, type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/learned/index.js';
 import { PREFIX } from '../layout.js';
-import { logger, metrics } from '../observability.js';
+import { emitMetrics, logger } from '../observability.js';
 import { renderReport } from '../report/index.js';
 import { checkModel, checkModelFits, checkProfile, decodeJson } from '../store/index.js';
 import { s3Client } from '../store/s3-client.js';
@@ -110,9 +109,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   await putReport(at, report, html);
   const status = final.promote ? 'promoted' : 'not-promoted';
   logger.info('Retraining decision', { profile: name, source, status, model: prefix + modelKey, report: at.reportDir, ...final });
-  metrics.addDimension('profile', name);
-  metrics.addMetric(final.promote ? 'RetrainPromoted' : 'RetrainNotPromoted', MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  emitMetrics({ profile: name }, { [final.promote ? 'RetrainPromoted' : 'RetrainNotPromoted']: 1 });
   return { key, status, reason: final.reason, modelKey: prefix + modelKey, reportKey: `${at.reportDir}report.json` };
 }
 
@@ -124,8 +121,7 @@ async function reject(at: Where, key: string, source: string, createdAt: string,
   const reason = `rejected: ${problem.detail}`;
   await putReport(at, { profile: at.name, createdAt, data: { source }, promoted: false, decision: { promote: false, reason }, problem });
   logger.warn('Retraining rejected', { source, reason, errors: problem.errors });
-  metrics.addMetric('RetrainRejected', MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  emitMetrics({}, { RetrainRejected: 1 });
   return { key, status: 'rejected', reason, reportKey: `${at.reportDir}report.json` };
 }
 

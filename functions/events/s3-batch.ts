@@ -9,10 +9,9 @@
  */
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { PassThrough, type Readable } from 'node:stream';
-import { logger, metrics } from '../observability.js';
+import { emitMetrics, logger } from '../observability.js';
 import { createStore } from '../store/index.js';
 import { s3Client } from '../store/s3-client.js';
 import { httpStatus, unquote } from '../store/s3-read.js';
@@ -80,12 +79,11 @@ async function fuseMapBatch(event: MapBatchEvent): Promise<BatchRecord[]> {
 }
 
 function emitSummary(strategy: string, summary: BatchSummary): void {
-  metrics.addDimension('strategy', strategy);
-  metrics.addMetric('BatchLines', MetricUnit.Count, summary.lines);
-  metrics.addMetric('BatchLinesFused', MetricUnit.Count, summary.fused);
-  metrics.addMetric('BatchLinesFailed', MetricUnit.Count, summary.failed);
-  metrics.addMetric('BatchSeconds', MetricUnit.Seconds, summary.seconds);
-  metrics.publishStoredMetrics();
+  emitMetrics(
+    { strategy },
+    { BatchLines: summary.lines, BatchLinesFused: summary.fused, BatchLinesFailed: summary.failed, BatchSeconds: summary.seconds },
+    { BatchSeconds: 'Seconds' },
+  );
 }
 
 async function processRecord(record: S3EventRecord): Promise<BatchOutcome> {
@@ -99,8 +97,7 @@ async function processRecord(record: S3EventRecord): Promise<BatchOutcome> {
   const etag = unquote(record.s3.object.eTag ?? '');
   if (etag && (await outputEtag(bucket, keys.output)) === etag) {
     logger.info('Output already made from this input version; redelivery ignored', { bucket, key, etag, output: keys.output });
-    metrics.addMetric('BatchDuplicates', MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
+    emitMetrics({}, { BatchDuplicates: 1 });
     return { status: 'duplicate', key };
   }
   const summary = await fuseObject(bucket, key, keys);

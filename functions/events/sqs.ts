@@ -8,7 +8,6 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   FusionError,
@@ -20,7 +19,7 @@ import {
   toProblem,
 } from '../fusion/index.js';
 import { fuseLimits } from '../limits.js';
-import { logger, metrics } from '../observability.js';
+import { emitMetrics, logger } from '../observability.js';
 import { createStore, loadProfiles } from '../store/index.js';
 import { BatchedSender, type ResultMessage, sqsClient } from './results-queue.js';
 import { isJoinMessage, joinAnswer } from '../joins/sqs.js';
@@ -69,11 +68,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<Parti
   const response = await processPartialResponse(event, recordHandler, processor, { ...(context ? { context } : {}), throwOnFullBatchFailure: false });
   const retried = response.batchItemFailures.length;
   logger.info('Messages processed', { messages: event.Records.length, ...counts, retried });
-  metrics.addMetric('QueueMessages', MetricUnit.Count, event.Records.length);
-  metrics.addMetric('QueueFused', MetricUnit.Count, counts.fused);
-  metrics.addMetric('QueueAnsweredWithProblem', MetricUnit.Count, counts.answeredWithProblem);
-  metrics.addMetric('QueueRetried', MetricUnit.Count, retried);
-  metrics.publishStoredMetrics();
+  emitMetrics({}, { QueueMessages: event.Records.length, QueueFused: counts.fused, QueueAnsweredWithProblem: counts.answeredWithProblem, QueueRetried: retried });
   return response;
 }
 

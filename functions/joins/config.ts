@@ -4,10 +4,9 @@
  * results queue (`FUSION_RESULTS_QUEUE_URL`) and the bus (`FUSION_EVENT_BUS_NAME`), or memory.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { sqsClient } from '../events/results-queue.js';
 import { JOIN_METRIC } from '../layout.js';
-import { logger, metrics } from '../observability.js';
+import { emitMetrics, logger } from '../observability.js';
 import { createStore } from '../store/index.js';
 import { AllDelivery, BusDelivery, MemoryDelivery, QueueDelivery } from './delivery.js';
 import { DynamoJoinStore, dynamoClient } from './dynamo.js';
@@ -21,15 +20,11 @@ export { JOIN_METRIC };
 export const joinCounters: JoinCounters = {
   late(profile, modality) {
     logger.info('late join arrival kept', { profile, modality });
-    if (!metrics.enabled) return;
-    metrics.addMetric(JOIN_METRIC.late, MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
+    emitMetrics({}, { [JOIN_METRIC.late]: 1 });
   },
   outcome(outcome, profile) {
     logger.info('join outcome', { profile, joinId: outcome.joinId, state: outcome.state, trigger: outcome.trigger });
-    if (!metrics.enabled) return;
-    metrics.addMetric(outcome.state === 'decided' ? JOIN_METRIC.decided : JOIN_METRIC.insufficient, MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
+    emitMetrics({}, { [outcome.state === 'decided' ? JOIN_METRIC.decided : JOIN_METRIC.insufficient]: 1 });
   },
 };
 

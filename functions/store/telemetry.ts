@@ -1,5 +1,4 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logger, metrics } from '../observability.js';
+import { emitMetrics, logger } from '../observability.js';
 
 /** What the S3 store reports about its health. */
 export interface StoreEvents {
@@ -18,9 +17,9 @@ export const STORE_METRIC = {
 } as const;
 
 function count(name: string): void {
-  // A single metric is its own EMF record, written at once: rare events that must not wait for
-  // (or mix their dimensions into) a handler's metrics.
-  metrics.singleMetric().addMetric(name, MetricUnit.Count, 1);
+  // Its own EMF record, written at once, with the service dimension only: rare events that
+  // must not wait for (or mix their dimensions into) a handler's metrics.
+  emitMetrics({}, { [name]: 1 });
 }
 
 /** Warnings through the shared Powertools logger, counts through the shared metrics. */
