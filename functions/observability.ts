@@ -1,46 +1,24 @@
 /**
  * Logs and metrics, set up once per process (at cold start) and shared by every function.
  *
- * - `logger`: Powertools Logger, one JSON object per line. Prediction payloads are never logged
- *   unless `FUSION_LOG_PAYLOADS=true` (see `logPayloads`).
+ * - `logger`: one JSON object per line, with Powertools Logger's fields and level rules
+ *   (functions/logger.ts). Prediction payloads are never logged unless `FUSION_LOG_PAYLOADS=true`
+ *   (see `logPayloads`).
  * - `emitMetrics`: CloudWatch embedded metric format (EMF) records on stdout, written here in a
  *   few dozen lines instead of Powertools Metrics (13 KB of every bundle); `metrics` says
  *   whether they are on.
  *
+ * Neither imports anything at load but `logger.ts`: no `node:crypto`, no `node:console`.
+ *
  * Environment: `POWERTOOLS_SERVICE_NAME` (default "late-fusion"), `POWERTOOLS_METRICS_NAMESPACE`
  * (default "LateFusion"), `POWERTOOLS_LOG_LEVEL`, `POWERTOOLS_METRICS_DISABLED`.
  */
-import { LogLevelThreshold, Logger } from '@aws-lambda-powertools/logger';
+import { Logger } from './logger.js';
 
 const SERVICE = process.env.POWERTOOLS_SERVICE_NAME || 'late-fusion';
 
-/**
- * Powertools Logger that knows, without reading the environment (as `level` does on every
- * call), whether it writes DEBUG lines. Every level change goes through `setLogLevel`
- * (including the sampling rate's), so the answer is refreshed there.
- */
-class FusionLogger extends Logger {
-  // `declare`: no field initialiser, which would run after the constructor's own setLogLevel calls.
-  declare private debugOn: boolean;
-
-  constructor(options: ConstructorParameters<typeof Logger>[0]) {
-    super(options);
-    this.debugOn = this.level <= LogLevelThreshold.DEBUG;
-  }
-
-  override setLogLevel(logLevel: Parameters<Logger['setLogLevel']>[0]): void {
-    super.setLogLevel(logLevel);
-    this.debugOn = this.level <= LogLevelThreshold.DEBUG;
-  }
-
-  /** Whether DEBUG lines are written now: check it before building a DEBUG line on a hot path. */
-  get debugEnabled(): boolean {
-    return this.debugOn;
-  }
-}
-
-/** The structured JSON logger every function writes to. */
-export const logger = new FusionLogger({ serviceName: SERVICE });
+/** The structured JSON logger every function writes to (functions/logger.ts). */
+export const logger = new Logger({ service: SERVICE });
 
 /** CloudWatch metric units (the EMF specification's list). */
 export type MetricUnit =

@@ -33,7 +33,7 @@ export function preloadList(value: string | undefined): PreloadList {
   return out;
 }
 
-/** Where preloading reports: the Powertools logger in the functions. */
+/** Where preloading reports: the shared logger (functions/observability.ts) in the functions. */
 export interface PreloadLog {
   info(message: string, fields: Record<string, unknown>): void;
   warn(message: string, fields: Record<string, unknown>): void;

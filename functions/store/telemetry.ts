@@ -22,7 +22,7 @@ function count(name: string): void {
   emitMetrics({}, { [name]: 1 });
 }
 
-/** Warnings through the shared Powertools logger, counts through the shared metrics. */
+/** Warnings through the shared logger, counts through the shared EMF metrics. */
 export const powertoolsEvents: StoreEvents = {
   stale({ key, version, reason }) {
     logger.warn('store revalidation failed; serving the last good version (stale)', { key, version, reason });
