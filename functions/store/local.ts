@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { FusionError, NotFoundError, type ResolvedProfile, UnavailableError } from '../fusion/index.js';
 import type { PutResult, Store } from './types.js';
 import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson, profileNotFound } from './validate.js';
+
+/** node:fs/promises on first use: a function that reads S3 never loads it (a few ms of every cold start). */
+const fs = () => import('node:fs/promises');
 
 /**
  * Profiles as `<dir>/<name>.json` files (the layout of `examples/profiles/`). Keys such as
@@ -40,7 +42,7 @@ export class DirectoryStore implements Store {
     const file = this.path(key, false);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await (await fs()).readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`No object "${key}" in ${this.location}.`);
       throw e;
@@ -78,7 +80,7 @@ export class DirectoryStore implements Store {
   async listProfiles(): Promise<string[]> {
     const names = new Set<string>();
     for (const d of [this.dir, ...this.below]) {
-      const files = await readdir(d).catch(() => []);
+      const files = await (await fs()).readdir(d).catch(() => []);
       for (const f of files) if (f.endsWith('.json')) names.add(f.slice(0, -5));
     }
     return [...names].sort();
@@ -87,6 +89,7 @@ export class DirectoryStore implements Store {
   /** Writes `<dir>/<key>` (profiles as `<dir>/<name>.json`) and answers the store key. */
   async putJson(key: string, value: unknown): Promise<PutResult> {
     const file = this.path(key);
+    const { mkdir, writeFile } = await fs();
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify(value, null, 2)}\n`);
     return { key };
