@@ -3,17 +3,22 @@
  * RUNS fresh processes of (a) importing the bundle, (b) process start to the first answer of an
  * inline request and (c) of a request naming a profile stored in s3rver, beside two baselines
  * measured in the same rounds: `node -e 0` and importing `@aws-sdk/client-s3` alone. Every time
- * is wall clock from spawn to exit. Each bundle runs copied alone into a folder whose
+ * is wall clock from spawn to exit; beside it, each process's own CPU time (user + system, from
+ * `process.resourceUsage()` at exit), which load from other processes on the machine disturbs
+ * far less than wall clock. Each bundle runs copied alone into a folder whose
  * node_modules holds only what the Lambda runtime provides (`@aws-sdk/*`, `@smithy/*`), with
  * the environment of its function in the synthesised template (so `NODE_OPTIONS` as deployed).
  * Rounds alternate every measurement, so load on the machine falls on all of them alike.
  * Goals: (b) at most 2x `node -e 0`; (c) at most the SDK import + 25 ms.
  *
  * Then the cost of `--enable-source-maps`, on the average function: (a) with and without it,
- * and process start to the first error response (a 500 whose stack is logged).
+ * and process start to the first error response (a 500 whose stack is logged). And what V8's
+ * compile cache would buy: (b) of the average function with `NODE_COMPILE_CACHE` pointing at a
+ * cache its first run filled (local only: Lambda's /var/task is read-only, and a cache built
+ * elsewhere must match the runtime's exact Node.js version; see bench/README.md).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
@@ -40,6 +45,9 @@ const REGRESSION = { task: 'regression', predictions: { text: { value: 1.8, std:
 const tenths = (n: number) => Array.from({ length: 10 }, (_, i) => (i === n ? 0.55 : 0.05));
 const LEARNED = { profile: 'digits-learned', predictions: { top: { probabilities: tenths(3) }, bottom: { probabilities: tenths(3) }, profile: { probabilities: tenths(8) } } };
 
+/** Reports the process's CPU time on stderr as it exits (needs `writeSync` from node:fs in scope). */
+const CPU_AT_EXIT = "process.on('exit', () => { const r = process.resourceUsage(); writeSync(2, 'CPU ' + (r.userCPUTime + r.systemCPUTime) / 1000 + '\\n'); });";
+
 /**
  * Runs in each fresh process: imports the bundle, calls its handler once with the event (if
  * any), checks the answer, reports in-process times on stderr and exits.
@@ -59,6 +67,7 @@ if (eventFile) {
   if (!ok) writeSync(2, 'unexpected answer: ' + JSON.stringify(out).slice(0, 500) + '\\n');
 }
 writeSync(2, 'COLDSTART ' + JSON.stringify({ imported, answered: performance.now(), ok }) + '\\n');
+${CPU_AT_EXIT}
 process.exit(ok ? 0 : 1);
 `;
 
@@ -69,6 +78,8 @@ interface Task {
   args: string[];
   env: NodeJS.ProcessEnv;
   wall: number[];
+  /** The process's CPU time (user + system), ms. */
+  cpu: number[];
   /** In-process milliseconds since the process's time origin: after the import, after the answer. */
   imported: number[];
   answered: number[];
@@ -83,7 +94,7 @@ export async function run(): Promise<SectionResult> {
     const files = isolateBundles(bundles.values(), join(work, 'runtime'), { sdk: true });
     const driver = join(work, 'runtime', 'driver.mjs');
     writeFileSync(driver, DRIVER);
-    writeFileSync(join(work, 'runtime', 'sdk.mjs'), "await import('@aws-sdk/client-s3');\n");
+    writeFileSync(join(work, 'runtime', 'sdk.mjs'), `import { writeSync } from 'node:fs';\nawait import('@aws-sdk/client-s3');\n${CPU_AT_EXIT}\n`);
 
     await s3.put('profiles/bench.json', PROFILE);
     await s3.put('profiles/digits-learned.json', readFileSync(join(ROOT, 'examples/profiles/digits-learned.json'), 'utf8'));
@@ -99,12 +110,12 @@ export async function run(): Promise<SectionResult> {
     };
     const tasks: Task[] = [];
     const task = (key: string, args: string[], env: NodeJS.ProcessEnv) => {
-      const t: Task = { key, cwd: join(work, 'runtime'), args, env, wall: [], imported: [], answered: [] };
+      const t: Task = { key, cwd: join(work, 'runtime'), args, env, wall: [], cpu: [], imported: [], answered: [] };
       tasks.push(t);
       return t;
     };
     const baseEnv = lambdaEnv({});
-    task('node -e 0', ['-e', '0'], baseEnv);
+    task('node -e 0', ['-e', `const { writeSync } = require('node:fs');\n${CPU_AT_EXIT}`], baseEnv);
     task('import @aws-sdk/client-s3', [join(work, 'runtime', 'sdk.mjs')], baseEnv);
     for (const b of bundles.values()) {
       const env = lambdaEnv({ ...b.environment, ...local });
@@ -120,6 +131,12 @@ export async function run(): Promise<SectionResult> {
       task(`maps ${maps} a`, [driver, files.get(avg.id)!], env);
       task(`maps ${maps} error`, [driver, files.get(avg.id)!, broken, 'status5xx'], env);
     }
+    // The compile cache: filled by one run first, then used (and kept) by every measured run.
+    const cache = join(work, 'compile-cache');
+    mkdirSync(cache);
+    const cached = task('cache b', [driver, files.get(avg.id)!, join(work, `${avg.id}-b.json`), 'status200'], lambdaEnv({ ...avg.environment, ...local, NODE_COMPILE_CACHE: cache }));
+    await measure(cached);
+    cached.wall.length = cached.cpu.length = cached.imported.length = cached.answered.length = 0;
 
     for (let r = 0; r < RUNS; r++) {
       // Each round starts at another task, so no task always follows the same one.
@@ -189,6 +206,8 @@ function measure(t: Task): Promise<void> {
       const wall = performance.now() - t0;
       if (code !== 0) return fail(new Error(`${t.key} exited with ${code}: ${stderr.slice(0, 2000)}`));
       t.wall.push(wall);
+      const cpu = /CPU (\S+)/.exec(stderr);
+      if (cpu) t.cpu.push(Number(cpu[1]));
       const m = /COLDSTART (.*)/.exec(stderr);
       if (m) {
         const got = JSON.parse(m[1]!) as { imported: number; answered: number };
@@ -207,9 +226,14 @@ function report(bundles: Map<string, Bundle>, tasks: Task[]): SectionResult {
   const wall = (key: string) => (by.has(key) ? median(by.get(key)!.wall) : undefined);
   const node = wall('node -e 0')!;
   const sdk = wall('import @aws-sdk/client-s3')!;
+  const cpu = (key: string) => (by.get(key)?.cpu.length ? median(by.get(key)!.cpu) : undefined);
+  const nodeCpu = cpu('node -e 0')!;
+  const sdkCpu = cpu('import @aws-sdk/client-s3')!;
+  // CPU columns: b's CPU time over node -e 0's, and c's CPU time minus the SDK import's.
+  const cpuCols = (b?: number, c?: number) => ({ 'b / node cpu': b === undefined ? '' : +(b / nodeCpu).toFixed(2), 'c - sdk cpu ms': c === undefined ? '' : ms(c - sdkCpu) });
   const rows: Record<string, string | number>[] = [
-    { function: 'node -e 0', 'bundle KB': '', 'a import ms': ms(node), 'b inline ms': '', 'c profile ms': '', 'b / node': '', 'c - sdk ms': '', goals: '' },
-    { function: 'import @aws-sdk/client-s3', 'bundle KB': '', 'a import ms': ms(sdk), 'b inline ms': '', 'c profile ms': '', 'b / node': '', 'c - sdk ms': '', goals: '' },
+    { function: 'node -e 0', 'bundle KB': '', 'a import ms': ms(node), 'b inline ms': '', 'c profile ms': '', 'b / node': '', 'c - sdk ms': '', ...cpuCols(), goals: `cpu ${ms(nodeCpu)} ms` },
+    { function: 'import @aws-sdk/client-s3', 'bundle KB': '', 'a import ms': ms(sdk), 'b inline ms': '', 'c profile ms': '', 'b / node': '', 'c - sdk ms': '', ...cpuCols(), goals: `cpu ${ms(sdkCpu)} ms` },
   ];
   const functions: Record<string, unknown> = {};
   for (const b of bundles.values()) {
@@ -223,13 +247,17 @@ function report(bundles: Map<string, Bundle>, tasks: Task[]): SectionResult {
       'c profile ms': c === undefined ? '' : ms(c),
       'b / node': bb === undefined ? '' : +(bb / node).toFixed(2),
       'c - sdk ms': c === undefined ? '' : ms(c - sdk),
+      ...cpuCols(cpu(`${b.id} b`), cpu(`${b.id} c`)),
       goals,
     });
-    functions[b.id] = { bytes: b.bytes, nodeOptions: b.environment.NODE_OPTIONS ?? '', a, b: bb, c, inProcess: inProcess(by, b.id) };
+    const cpuTimes = { a: cpu(`${b.id} a`), b: cpu(`${b.id} b`), c: cpu(`${b.id} c`) };
+    functions[b.id] = { bytes: b.bytes, nodeOptions: b.environment.NODE_OPTIONS ?? '', a, b: bb, c, cpu: cpuTimes, inProcess: inProcess(by, b.id) };
   }
   // The seven fixed-rule strategy bundles differ only in their rule: pooled, their runs give a steadier median.
   const pooled = (kind: string) => median(bundlesOf(bundles, /^(Average|Product|Max|Min|Median|Vote|Borda)Function$/).flatMap((id) => by.get(`${id} ${kind}`)?.wall ?? []));
   const [pa, pb, pc] = [pooled('a'), pooled('b'), pooled('c')];
+  const pooledCpu = (kind: string) => median(bundlesOf(bundles, /^(Average|Product|Max|Min|Median|Vote|Borda)Function$/).flatMap((id) => by.get(`${id} ${kind}`)?.cpu ?? []));
+  const [pcpuA, pcpuB, pcpuC] = [pooledCpu('a'), pooledCpu('b'), pooledCpu('c')];
   rows.push({
     function: 'fixed-rule strategies, pooled',
     'bundle KB': '',
@@ -238,6 +266,7 @@ function report(bundles: Map<string, Bundle>, tasks: Task[]): SectionResult {
     'c profile ms': ms(pc),
     'b / node': +(pb / node).toFixed(2),
     'c - sdk ms': ms(pc - sdk),
+    ...cpuCols(pcpuB, pcpuC),
     goals: `${pb <= 2 * node ? 'b ok' : 'b over'}, ${pc <= sdk + SDK_SLACK_MS ? 'c ok' : 'c over'}`,
   });
   const maps = (on: boolean) => ({ a: wall(`maps ${on} a`)!, error: wall(`maps ${on} error`)!, errorAfterImport: median(by.get(`maps ${on} error`)!.answered.map((x, i) => x - by.get(`maps ${on} error`)!.imported[i]!)) });
@@ -247,8 +276,34 @@ function report(bundles: Map<string, Bundle>, tasks: Task[]): SectionResult {
     { function: 'Average, --enable-source-maps', 'bundle KB': '', 'a import ms': ms(on.a), 'b inline ms': '', 'c profile ms': '', 'b / node': '', 'c - sdk ms': '', goals: `first 500: ${ms(on.error)} ms (${ms(on.errorAfterImport)} after import)` },
     { function: 'Average, no source maps', 'bundle KB': '', 'a import ms': ms(off.a), 'b inline ms': '', 'c profile ms': '', 'b / node': '', 'c - sdk ms': '', goals: `first 500: ${ms(off.error)} ms (${ms(off.errorAfterImport)} after import)` },
   );
-  const raw = Object.fromEntries(tasks.map((t) => [t.key, { wall: t.wall.map(ms), imported: t.imported.map(ms), answered: t.answered.map(ms) }]));
-  return { rows, extra: { runs: RUNS, nodeMs: node, sdkImportMs: sdk, pooledStrategies: { a: pa, b: pb, c: pc }, goals: { inlineMaxMs: 2 * node, profileMaxMs: sdk + SDK_SLACK_MS }, functions, sourceMaps: { on, off }, raw } };
+  const cacheB = wall('cache b')!;
+  rows.push({
+    function: 'Average, warm NODE_COMPILE_CACHE (local only)',
+    'bundle KB': '',
+    'a import ms': '',
+    'b inline ms': ms(cacheB),
+    'c profile ms': '',
+    'b / node': +(cacheB / node).toFixed(2),
+    'c - sdk ms': '',
+    ...cpuCols(cpu('cache b')),
+    goals: `without: ${ms(wall('AverageFunction b')!)} ms, cpu ${ms(cpu('AverageFunction b')!)}; with: cpu ${ms(cpu('cache b')!)}`,
+  });
+  const raw = Object.fromEntries(tasks.map((t) => [t.key, { wall: t.wall.map(ms), cpu: t.cpu.map(ms), imported: t.imported.map(ms), answered: t.answered.map(ms) }]));
+  return {
+    rows,
+    extra: {
+      runs: RUNS,
+      nodeMs: node,
+      sdkImportMs: sdk,
+      cpu: { nodeMs: nodeCpu, sdkImportMs: sdkCpu, pooledStrategies: { a: pcpuA, b: pcpuB, c: pcpuC } },
+      pooledStrategies: { a: pa, b: pb, c: pc },
+      goals: { inlineMaxMs: 2 * node, profileMaxMs: sdk + SDK_SLACK_MS },
+      functions,
+      sourceMaps: { on, off },
+      compileCache: { b: cacheB, cpu: cpu('cache b'), inProcess: median(by.get('cache b')!.answered) },
+      raw,
+    },
+  };
 }
 
 function bundlesOf(bundles: Map<string, Bundle>, id: RegExp): string[] {
