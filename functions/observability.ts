@@ -78,8 +78,8 @@ export const METRIC = {
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
-/** EMF limits: metrics per record, and dimension keys per dimension set (`service` included). */
-export const EMF_LIMITS = { metrics: 100, dimensions: 30, nameLength: 255 } as const;
+/** EMF and CloudWatch limits: metrics per record, dimension keys per set (`service` included), name and dimension value lengths. */
+export const EMF_LIMITS = { metrics: 100, dimensions: 30, nameLength: 255, dimensionValueLength: 1024 } as const;
 
 /** One CloudWatch embedded metric format (EMF) record. */
 export interface EmfRecord {
@@ -90,8 +90,9 @@ export interface EmfRecord {
 /**
  * The EMF records for `values` under `dimensions` (plus `service`), in units `units` (Count
  * where not given): one record per 100 metrics. Values that are not finite numbers, names of
- * 0 or more than 255 characters and empty dimensions are left out (CloudWatch would reject the
- * record); more than 30 dimensions is a programming error and throws.
+ * 0 or more than 255 characters, dimension values that are empty or over 1024 characters, and
+ * metrics named like a dimension are left out (CloudWatch would reject or misread them); more
+ * than 30 dimensions is a programming error and throws.
  */
 export function emfRecords(
   config: Pick<MetricsConfig, 'namespace' | 'service'>,
@@ -101,14 +102,14 @@ export function emfRecords(
   timestamp = Date.now(),
 ): EmfRecord[] {
   const dims: Record<string, string> = { service: config.service };
-  for (const [name, value] of Object.entries(dimensions)) if (validName(name) && typeof value === 'string' && value !== '') dims[name] = value;
+  for (const [name, value] of Object.entries(dimensions)) if (validName(name) && typeof value === 'string' && value !== '' && value.length <= EMF_LIMITS.dimensionValueLength) dims[name] = value;
   const keys = Object.keys(dims);
   if (keys.length > EMF_LIMITS.dimensions) throw new RangeError(`At most ${EMF_LIMITS.dimensions} metric dimensions (service included); got ${keys.length}.`);
-  const entries = Object.entries(values).filter((e): e is [string, number] => validName(e[0]) && typeof e[1] === 'number' && Number.isFinite(e[1]) && !(e[0] in dims));
+  const entries = Object.entries(values).filter((e): e is [string, number] => validName(e[0]) && typeof e[1] === 'number' && Number.isFinite(e[1]) && !Object.hasOwn(dims, e[0]));
   const records: EmfRecord[] = [];
   for (let i = 0; i < entries.length; i += EMF_LIMITS.metrics) {
     const chunk = entries.slice(i, i + EMF_LIMITS.metrics);
-    const Metrics = chunk.map(([Name]) => ({ Name, Unit: units[Name] ?? 'Count' }));
+    const Metrics = chunk.map(([Name]) => ({ Name, Unit: (Object.hasOwn(units, Name) && units[Name]) || 'Count' }));
     records.push({ _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: config.namespace, Dimensions: [keys], Metrics }] }, ...dims, ...Object.fromEntries(chunk) });
   }
   return records;

@@ -88,9 +88,11 @@ describe('emfRecords', () => {
     expect(() => emfRecords(CONFIG, dims(30), { X: 1 })).toThrow(RangeError);
   });
 
-  it('should leave out what CloudWatch would reject: non-finite values, empty names and dimensions', () => {
-    const [record] = emfRecords(CONFIG, { strategy: '', task: 'regression', '': 'x' }, { Good: 1, Nan: Number.NaN, Inf: Number.POSITIVE_INFINITY, '': 2, ['L'.repeat(256)]: 3 });
-    expect(record!._aws.CloudWatchMetrics[0]!).toMatchObject({ Dimensions: [['service', 'task']], Metrics: [{ Name: 'Good', Unit: 'Count' }] });
+  it('should leave out what CloudWatch would reject or misread: non-finite values, bad names, empty or overlong dimension values, metrics named like a dimension', () => {
+    const dimensions = { strategy: '', task: 'regression', '': 'x', profile: 'p'.repeat(1025) };
+    const [record] = emfRecords(CONFIG, dimensions, { Good: 1, Nan: Number.NaN, Inf: Number.POSITIVE_INFINITY, '': 2, ['L'.repeat(256)]: 3, task: 4, toString: 5 });
+    expect(record!._aws.CloudWatchMetrics[0]!).toMatchObject({ Dimensions: [['service', 'task']], Metrics: [{ Name: 'Good', Unit: 'Count' }, { Name: 'toString', Unit: 'Count' }] });
+    expect(record!.task).toBe('regression');
     expect(emfProblems(record!)).toEqual([]);
   });
 
