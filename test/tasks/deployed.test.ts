@@ -170,7 +170,7 @@ describe('S3 batch files with regression and multi-label lines', () => {
       { index: 1, request: { task: 'regression', predictions: { a: { value: 'x' } } } },
     ];
     const records = await batchHandler({ BatchInput: { bucket: s3.bucket, key: 'big.jsonl', strategy: 'average' }, Items: items }, lambdaContext('s3-batch'));
-    expect(records.map((r) => ('result' in r ? 'ok' : r.error.errors[0]!.path))).toEqual(['ok', 'predictions.a.value']);
+    expect(records.map((r) => ('result' in r ? 'ok' : r.error.errors![0]!.path))).toEqual(['ok', 'predictions.a.value']);
     expect(metric('BatchLinesFused', { strategy: 'average', task: 'regression' })).toBe(1);
   });
 });
