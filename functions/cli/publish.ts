@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { InvalidRequestError, NotFoundError, type Profile, STRATEGY_NAMES } from '../fusion/index.js';
+import { InvalidRequestError, NotFoundError, type Profile, STRATEGIES } from '../fusion/index.js';
 import { joinSectionErrors } from '../fusion/join/check.js';
 import { type Store, checkModel, checkModelFits, checkProfile, createStore, modelKeyProblem } from '../store/index.js';
 import { EXIT, type Io, fail, parseJson, readText, usage, parseCommand } from './io.js';
@@ -54,7 +54,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     let key: string;
     if (args.profile) {
       const profile = checkProfile(raw, file);
-      const join = joinSectionErrors(profile, STRATEGY_NAMES);
+      const join = joinSectionErrors(profile, STRATEGIES);
       if (join.length) throw new InvalidRequestError(join, `${file} is not a valid profile: ${join.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
       if (profile.model) await checkModelInStore(store, profile, file);
       key = args.key ?? `profiles/${profile.name}.json`;

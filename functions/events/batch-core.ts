@@ -41,6 +41,13 @@ export interface BatchSummary {
   fused: number;
   failed: number;
   seconds: number;
+  /** Lines fused, by task (classification, regression, multilabel). */
+  fusedByTask: Record<string, number>;
+}
+
+/** The task of a fused line's answer. */
+export function resultTask(result: AnyResponse): string {
+  return 'task' in result ? result.task : 'classification';
 }
 
 type Id = string | number | null;
@@ -116,7 +123,7 @@ export async function runBatch(
   options: BatchOptions,
 ): Promise<BatchSummary> {
   const started = performance.now();
-  const summary: BatchSummary = { lines: 0, fused: 0, failed: 0, seconds: 0 };
+  const summary: BatchSummary = { lines: 0, fused: 0, failed: 0, seconds: 0, fusedByTask: {} };
   const fuseLine = lineFuser(options);
   let lineNo = 0;
   for await (const group of source) {
@@ -135,13 +142,18 @@ export async function runBatch(
       }
       if (rec instanceof Promise) rec = await rec;
       const json = `${JSON.stringify(rec)}\n`;
-      if ('result' in rec) (summary.fused++, (out += json));
+      if ('result' in rec) {
+        summary.fused++;
+        const task = resultTask(rec.result);
+        summary.fusedByTask[task] = (summary.fusedByTask[task] ?? 0) + 1;
+        out += json;
+      }
       else if ((summary.failed++, sinks.errors)) errs += json;
       else out += json;
     }
     if (errs) await sinks.errors!.write(errs);
     if (out) await sinks.output.write(out);
-    sinks.onProgress?.({ ...summary, seconds: (performance.now() - started) / 1000 });
+    sinks.onProgress?.({ ...summary, fusedByTask: { ...summary.fusedByTask }, seconds: (performance.now() - started) / 1000 });
   }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;

@@ -10,7 +10,10 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { FusionError, type Profile, toProblem } from '../fusion/index.js';
-import { type Dataset, type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/learned/index.js';
+import { type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/learned/index.js';
+import { type TaskData, parseTaskData } from '../fusion/learned/task-data.js';
+import { evaluateTask } from '../fusion/learned/task-train.js';
+import { profileTask } from '../fusion/tasks/index.js';
 import { PREFIX } from '../layout.js';
 import { emitMetrics, logger } from '../observability.js';
 import { renderReport } from '../report/index.js';
@@ -19,7 +22,8 @@ import { s3Client } from '../store/s3-client.js';
 import { httpStatus, unquote } from '../store/s3-read.js';
 import { putIfMatch } from './conditional-put.js';
 import { provenance } from './provenance.js';
-import { type PromotionDecision, retrain, trainingSection } from './promotion.js';
+import { retrain, trainingSection } from './promotion.js';
+import { retrainTask, taskTrainingSection } from './task-promotion.js';
 import { decodeKey } from './s3-event.js';
 
 const TRAINING = /^(.*?)training\/([A-Za-z0-9._-]{1,128})\/(.+)\.jsonl$/;
@@ -61,17 +65,14 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   const at = { bucket, prefix, name, profileKey: `${prefix}profiles/${name}.json`, reportDir: `${prefix}reports/${name}/${stamp}/` };
   const source = `s3://${bucket}/${key}`;
 
-  let data, profile: Profile, profileEtag: string, prepared, holdout;
+  let data, profile: Profile, profileEtag: string, job: Job;
   try {
     data = await getText(bucket, key);
     const raw = await getText(bucket, at.profileKey);
     const where = `s3://${bucket}/${at.profileKey}`;
     profile = checkProfile(decodeJson(raw.text, where), where);
     profileEtag = raw.etag;
-    const config = trainingSection(profile);
-    if (!config) throw new FusionError('invalid-request', `profile "${name}" has no "training" section; add one such as {"model": "logistic", "C": 1.0, "promotionMargin": 0.01}`);
-    prepared = { config, dataset: parseDataset(data.text, profile) };
-    holdout = await getHoldout(bucket, `${prefix}${PREFIX.validation}${name}/`, profile);
+    job = await (profileTask(profile) === 'classification' ? classificationJob : taskJob)(data.text, profile, bucket, `${prefix}${PREFIX.validation}${name}/`);
   } catch (e) {
     if (!(e instanceof FusionError)) throw e;
     return reject(at, key, source, createdAt, e);
@@ -79,7 +80,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   const current = profile.model ? await getModel(bucket, prefix + profile.model.key, profile.model.versionId, profile, at.profileKey) : undefined;
   let trained;
   try {
-    trained = retrain(prepared.dataset, profile, prepared.config, current, { dataSha256: sha256(data.text), createdAt, ...holdout });
+    trained = job.retrain(current, { dataSha256: sha256(data.text), createdAt });
   } catch (e) {
     if (!(e instanceof FusionError)) throw e;
     return reject(at, key, source, createdAt, e);
@@ -88,7 +89,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
 
   const modelKey = `models/${name}/${stamp}.json`;
   const put = await s3().send(new PutObjectCommand({ Bucket: bucket, Key: prefix + modelKey, Body: `${JSON.stringify(artifact)}\n`, ContentType: 'application/json' }));
-  let final: PromotionDecision & { conflict?: boolean } = decision;
+  let final: Decision & { conflict?: boolean } = decision;
   if (decision.promote) {
     const updated: Profile = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) } };
     const Metadata = provenance('retrain', `data ${key}; model ${prefix + modelKey}; report ${at.reportDir}report.json`);
@@ -97,23 +98,74 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
       final = { ...decision, promote: false, conflict: true, reason: `not promoted: the guardrail allowed it (${decision.reason}), but profile ${at.profileKey} changed while training (read at ETag ${profileEtag}, now ${written.currentEtag ?? 'another'}); the other write wins. Upload the data again to retrain against the new profile.` };
   }
 
-  const evaluation = evaluate(prepared.dataset, profile, {
-    models: [{ name: 'new model (fitted on this data)', artifact }, ...(current ? [{ name: 'current model', artifact: current }] : [])],
-  });
+  const evaluation = job.evaluate(artifact, current);
   const report = {
-    profile: name, createdAt, data: { source, etag: data.etag, rows: prepared.dataset.examples.length, sha256: artifact.training.dataSha256 },
-    training: prepared.config, holdout: holdout ? { source: holdout.holdoutSource, rows: holdout.holdout.examples.length } : null, model: { key: prefix + modelKey, kind: artifact.kind, ...(put.VersionId ? { versionId: put.VersionId } : {}) },
+    profile: name, createdAt, data: { source, etag: data.etag, rows: job.rows, sha256: sha256(data.text) },
+    training: job.config, holdout: job.holdout ?? null, model: { key: prefix + modelKey, kind: (artifact as { kind: string }).kind, ...(put.VersionId ? { versionId: put.VersionId } : {}) },
     previousModel: profile.model ?? null, promoted: final.promote, decision: final, evaluation,
   };
-  const html = withDecision(await renderReport(evaluation, { title: `Retraining ${name}: ${final.promote ? 'promoted' : 'not promoted'}`, source, createdAt }), final);
+  const html = job.render && withDecision(await job.render(evaluation, { title: `Retraining ${name}: ${final.promote ? 'promoted' : 'not promoted'}`, source, createdAt }), final);
   await putReport(at, report, html);
   const status = final.promote ? 'promoted' : 'not-promoted';
-  logger.info('Retraining decision', { profile: name, source, status, model: prefix + modelKey, report: at.reportDir, ...final });
+  logger.info('Retraining decision', { profile: name, task: profileTask(profile), source, status, model: prefix + modelKey, report: at.reportDir, ...final });
   emitMetrics({ profile: name }, { [final.promote ? 'RetrainPromoted' : 'RetrainNotPromoted']: 1 });
   return { key, status, reason: final.reason, modelKey: prefix + modelKey, reportKey: `${at.reportDir}report.json` };
 }
 
 type Where = { bucket: string; prefix: string; name: string; profileKey: string; reportDir: string };
+type Decision = { promote: boolean; reason: string };
+
+/** Retraining of one profile's task: its config, data rows and holdout, and how to train, evaluate and render. */
+interface Job {
+  config: unknown;
+  rows: number;
+  holdout?: { source: string; rows: number };
+  retrain(current: unknown, meta: { dataSha256: string; createdAt: string }): { artifact: unknown; decision: Decision };
+  evaluate(artifact: unknown, current: unknown): unknown;
+  render?: (evaluation: unknown, meta: Parameters<typeof renderReport>[1]) => Promise<string>;
+}
+
+const NO_TRAINING = (name: string, example: string) =>
+  new FusionError('invalid-request', `profile "${name}" has no "training" section; add one such as ${example}`);
+
+/** A classification profile's retraining (`promotion.ts`). */
+async function classificationJob(text: string, profile: Profile, bucket: string, holdoutDir: string): Promise<Job> {
+  const config = trainingSection(profile);
+  if (!config) throw NO_TRAINING(profile.name, '{"model": "logistic", "C": 1.0, "promotionMargin": 0.01}');
+  const dataset = parseDataset(text, profile);
+  const holdout = await getHoldout(bucket, holdoutDir, (t) => parseDataset(t, profile).examples);
+  const held = holdout && { holdout: { classes: profile.classes, modalities: profile.modalities, examples: holdout.rows }, holdoutSource: holdout.source };
+  return {
+    config,
+    rows: dataset.examples.length,
+    ...(holdout ? { holdout: { source: holdout.source, rows: holdout.rows.length } } : {}),
+    retrain: (current, meta) => retrain(dataset, profile, config, current as ModelArtifact | undefined, { ...meta, ...held }),
+    evaluate: (artifact, current) =>
+      evaluate(dataset, profile, { models: [{ name: 'new model (fitted on this data)', artifact: artifact as ModelArtifact }, ...(current ? [{ name: 'current model', artifact: current as ModelArtifact }] : [])] }),
+    render: (evaluation, meta) => renderReport(evaluation as Parameters<typeof renderReport>[0], meta),
+  };
+}
+
+/** A regression or multi-label profile's retraining (`task-promotion.ts`); the report is JSON only. */
+async function taskJob(text: string, profile: Profile, bucket: string, holdoutDir: string): Promise<Job> {
+  const config = taskTrainingSection(profile);
+  const example = profileTask(profile) === 'regression' ? '{"model": "ridge", "alpha": 1.0}' : '{"model": "logistic", "C": 1.0}';
+  if (!config) throw NO_TRAINING(profile.name, example);
+  const data = parseTaskData(text, profile);
+  const holdout = await getHoldout(bucket, holdoutDir, (t) => [parseTaskData(t, profile)]);
+  const held = holdout && { holdout: mergeTaskData(holdout.rows), holdoutSource: holdout.source };
+  return {
+    config,
+    rows: data.rows.length,
+    ...(held ? { holdout: { source: held.holdoutSource, rows: held.holdout.rows.length } } : {}),
+    retrain: (current, meta) => retrainTask(data, profile, config, current, { ...meta, ...held }),
+    evaluate: (artifact, current) => evaluateTask(data, [{ name: 'new model (fitted on this data)', artifact }, ...(current ? [{ name: 'current model', artifact: current }] : [])]),
+  };
+}
+
+function mergeTaskData(parts: TaskData[]): TaskData {
+  return { ...parts[0]!, rows: parts.flatMap((p) => p.rows as unknown[]), targets: parts.flatMap((p) => p.targets as unknown[]) } as TaskData;
+}
 
 /** Data or profile that cannot be trained on: a report saying why, no model, no retry. */
 async function reject(at: Where, key: string, source: string, createdAt: string, e: FusionError): Promise<RetrainOutcome> {
@@ -133,17 +185,17 @@ async function putReport(at: Where, report: unknown, html?: string): Promise<voi
 }
 
 /** The decision as the report's first section. */
-function withDecision(html: string, d: PromotionDecision): string {
+function withDecision(html: string, d: Decision): string {
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const section = `\n<section id="decision"><h2>Decision: ${d.promote ? 'promoted' : 'not promoted'}</h2><p>${esc(d.reason)}</p></section>`;
   return html.replace('</h1>', `</h1>${section}`);
 }
 
 /**
- * The operator's holdout: every `*.jsonl` under `dir` (at most `HOLDOUT_LIMITS`), parsed against
- * the profile; undefined when there is none. A bad holdout is rejected, naming the file.
+ * The operator's holdout: every `*.jsonl` under `dir` (at most `HOLDOUT_LIMITS`), each parsed
+ * with `parse`; undefined when there is none. A bad holdout is rejected, naming the file.
  */
-async function getHoldout(bucket: string, dir: string, profile: Profile): Promise<{ holdout: Dataset; holdoutSource: string } | undefined> {
+async function getHoldout<T>(bucket: string, dir: string, parse: (text: string) => T[]): Promise<{ rows: T[]; source: string } | undefined> {
   const listed = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: dir, MaxKeys: 1000 }));
   const files = (listed.Contents ?? []).filter((o) => o.Key?.endsWith('.jsonl'));
   const source = `s3://${bucket}/${dir}*.jsonl`;
@@ -154,14 +206,14 @@ async function getHoldout(bucket: string, dir: string, profile: Profile): Promis
   const parts = await Promise.all(
     files.map(async ({ Key }) => {
       try {
-        return parseDataset((await getText(bucket, Key!)).text, profile).examples;
+        return parse((await getText(bucket, Key!)).text);
       } catch (e) {
         if (!(e instanceof FusionError)) throw e;
         throw new FusionError(e.code, `holdout s3://${bucket}/${Key}: ${e.message}`, e.errors);
       }
     }),
   );
-  return { holdout: { classes: profile.classes, modalities: profile.modalities, examples: parts.flat() }, holdoutSource: source };
+  return { rows: parts.flat(), source };
 }
 
 async function getText(bucket: string, key: string, versionId?: string): Promise<{ text: string; etag: string }> {

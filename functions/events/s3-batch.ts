@@ -15,7 +15,7 @@ import { emitMetrics, logger } from '../observability.js';
 import { createStore } from '../store/index.js';
 import { s3Client } from '../store/s3-client.js';
 import { httpStatus, unquote } from '../store/s3-read.js';
-import { type BatchRecord, type BatchSummary, fuseItems, runBatch } from './batch-core.js';
+import { type BatchRecord, type BatchSummary, fuseItems, resultTask, runBatch } from './batch-core.js';
 import { maxLineBytes, readLines, writableSink } from './lines.js';
 import { decodeKey } from './s3-event.js';
 
@@ -72,8 +72,10 @@ async function fuseMapBatch(event: MapBatchEvent): Promise<BatchRecord[]> {
   const { strategy, bucket, key } = event.BatchInput;
   const store = createStore(process.env);
   const records = await fuseItems(event.Items, { strategy, loadProfile: (ref) => store.getProfile(ref) });
+  const fusedByTask: Record<string, number> = {};
+  for (const r of records) if ('result' in r) fusedByTask[resultTask(r.result)] = (fusedByTask[resultTask(r.result)] ?? 0) + 1;
   const failed = records.filter((r) => 'error' in r).length;
-  emitSummary(strategy, { lines: records.length, fused: records.length - failed, failed, seconds: (performance.now() - started) / 1000 });
+  emitSummary(strategy, { lines: records.length, fused: records.length - failed, failed, seconds: (performance.now() - started) / 1000, fusedByTask });
   logger.info('Map batch fused', { bucket, key, strategy, first: event.Items[0]?.index, items: records.length, failed });
   return records;
 }
@@ -84,6 +86,8 @@ function emitSummary(strategy: string, summary: BatchSummary): void {
     { BatchLines: summary.lines, BatchLinesFused: summary.fused, BatchLinesFailed: summary.failed, BatchSeconds: summary.seconds },
     { BatchSeconds: 'Seconds' },
   );
+  // The decisions again by task: the same metric with a `task` dimension too.
+  for (const [task, n] of Object.entries(summary.fusedByTask)) emitMetrics({ strategy, task }, { BatchLinesFused: n });
 }
 
 async function processRecord(record: S3EventRecord): Promise<BatchOutcome> {

@@ -18,6 +18,7 @@ import {
   referencedProfiles,
   toProblem,
 } from '../fusion/index.js';
+import { statedTask } from '../fusion/tasks/index.js';
 import { fuseLimits } from '../limits.js';
 import { emitMetrics, logger } from '../observability.js';
 import { createStore, loadProfiles } from '../store/index.js';
@@ -45,6 +46,8 @@ export async function handler(event: SQSEvent, context?: Context): Promise<Parti
   if (context) logger.addContext(context);
   const results = sender();
   const counts = { fused: 0, answeredWithProblem: 0 };
+  // Fused messages by task: the same count, with a `task` dimension.
+  const byTask: Record<string, number> = {};
   // Answers are sent 10 to a call; the last partial call goes once every record has its answer.
   let unanswered = event.Records.length;
   const answered = () => --unanswered === 0 && results.flush();
@@ -60,6 +63,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<Parti
       answered();
       await sent;
       counts[answer.fused ? 'fused' : 'answeredWithProblem']++;
+      if (answer.fused) byTask[answer.task ?? 'classification'] = (byTask[answer.task ?? 'classification'] ?? 0) + 1;
     } catch (e) {
       logger.warn('Message will be retried', { messageId: record.messageId, error: e as Error });
       throw e;
@@ -69,6 +73,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<Parti
   const retried = response.batchItemFailures.length;
   logger.info('Messages processed', { messages: event.Records.length, ...counts, retried });
   emitMetrics({}, { QueueMessages: event.Records.length, QueueFused: counts.fused, QueueAnsweredWithProblem: counts.answeredWithProblem, QueueRetried: retried });
+  for (const [task, n] of Object.entries(byTask)) emitMetrics({ task }, { QueueFused: n });
   return response;
 }
 
@@ -76,7 +81,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<Parti
  * The answer to one message: its result, or its problem when the request is at fault. Throws
  * (so the message is retried) only when retrying can help: the store is unavailable, or a bug.
  */
-async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: ResultMessage }> {
+async function answerFor(record: SQSRecord): Promise<{ fused: boolean; task?: string; message: ResultMessage }> {
   const reply: { id: string | number | null; sourceMessageId: string; strategy: string | null } = { id: null, sourceMessageId: record.messageId, strategy: null };
   const attributes = (outcome: string) => ({ sourceMessageId: record.messageId, outcome });
   try {
@@ -95,7 +100,7 @@ async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: 
     const answer = JSON.stringify({ ...reply, result });
     if (Buffer.byteLength(answer) > SQS_MAX_BYTES)
       throw new FusionError('response-too-large', `The answer has ${Buffer.byteLength(answer)} bytes, over SQS's message limit of ${SQS_MAX_BYTES}. Send smaller batches, or use the S3 batch input.`);
-    return { fused: true, message: { body: answer, attributes: attributes('fused') } };
+    return { fused: true, task: statedTask(request) ?? 'classification', message: { body: answer, attributes: attributes('fused') } };
   } catch (e) {
     if (!(e instanceof FusionError) || e instanceof UnavailableError) throw e;
     return { fused: false, message: { body: JSON.stringify({ ...reply, error: toProblem(e) }), attributes: attributes('problem') } };

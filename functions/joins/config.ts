@@ -16,15 +16,18 @@ import { InProcessScheduler, SqsScheduler } from './timers.js';
 
 export { JOIN_METRIC };
 
-/** Emits one metric per late arrival and per outcome. */
+/** Emits one metric per late arrival and per outcome (per outcome: in total and by `task`). */
 export const joinCounters: JoinCounters = {
   late(profile, modality) {
     logger.info('late join arrival kept', { profile, modality });
     emitMetrics({}, { [JOIN_METRIC.late]: 1 });
   },
-  outcome(outcome, profile) {
-    logger.info('join outcome', { profile, joinId: outcome.joinId, state: outcome.state, trigger: outcome.trigger });
-    emitMetrics({}, { [outcome.state === 'decided' ? JOIN_METRIC.decided : JOIN_METRIC.insufficient]: 1 });
+  outcome(outcome, profile, task) {
+    logger.info('join outcome', { profile, joinId: outcome.joinId, state: outcome.state, trigger: outcome.trigger, task });
+    const name = outcome.state === 'decided' ? JOIN_METRIC.decided : JOIN_METRIC.insufficient;
+    emitMetrics({}, { [name]: 1 });
+    // The same count by task too (the alarm reads the total above).
+    emitMetrics({ task }, { [name]: 1 });
   },
 };
 

@@ -4,9 +4,13 @@
 import * as z from 'zod/mini';
 import { problem } from '../fusion/problem.js';
 import { Prediction } from '../fusion/schemas.js';
+import { MultilabelPrediction } from '../fusion/tasks/multilabel.js';
+import { RegressionPrediction } from '../fusion/tasks/regression.js';
 import { JOIN_ID, JOIN_LIMITS } from '../fusion/join/schema.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+/** A JSON Schema nested in the document: the document states the dialect once. */
+const withoutDialect = ({ $schema: _dialect, ...schema }: Record<string, unknown>) => schema;
 
 const param = (name: string, description: string, pattern: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string', pattern } });
 const PARAMS = [
@@ -31,7 +35,7 @@ const pending = {
 const times = { type: 'object', additionalProperties: { type: 'object', properties: { arrivedAt: { type: 'string', format: 'date-time' }, latenessMs: { type: 'number' } } } };
 const decided = {
   allOf: [
-    ref('FusionResponse'),
+    ref('TaskResponse'),
     {
       type: 'object',
       required: ['state', 'joinId', 'trigger', 'decidedAt', 'arrivals'],
@@ -98,7 +102,20 @@ export function joinOperation(method: string): Record<string, unknown> {
     summary: "One modality's prediction for a join",
     description: 'Opens the join on the first arrival; decides it when every modality is in, or at the deadline with the quorum. A repeated PUT with the same body is answered with the current state.',
     parameters: [...PARAMS, MODALITY],
-    requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(Prediction, { target: 'draft-2020-12', unrepresentable: 'any' }), example: { probabilities: [0.1, 0.2, 0.7] } } } },
+    requestBody: {
+      required: true,
+      description: "A prediction of the profile's task: classification (`probabilities`, `logits` or `label`), regression (`value`, `std`) or multi-label (`scores`).",
+      content: {
+        'application/json': {
+          schema: { anyOf: [Prediction, RegressionPrediction, MultilabelPrediction].map((s) => withoutDialect(z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any' }))) },
+          examples: {
+            classification: { value: { probabilities: [0.1, 0.2, 0.7] } },
+            regression: { value: { value: 1.8, std: 0.5 } },
+            multilabel: { value: { scores: [0.9, 0.2, 0.7] } },
+          },
+        },
+      },
+    },
     responses: {
       '200': { description: 'This arrival completed the join (or repeats one of a decided join): the decision.', content: { 'application/json': { schema: { oneOf: [decided, insufficient] } } } },
       '202': { description: 'The join is pending.', content: { 'application/json': { schema: pending } } },

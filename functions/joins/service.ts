@@ -10,6 +10,8 @@ import { type JoinContext, type JoinEffect, type JoinEvent, type JoinReply, join
 import { JOIN_LIMITS, type JoinOutcome, type JoinState } from '../fusion/join/schema.js';
 import type { ResolvedProfile } from '../fusion/prepare.js';
 import { InvalidRequestError } from '../fusion/errors.js';
+import { getStrategy } from '../fusion/registry.js';
+import { type Task, profileTask } from '../fusion/tasks/index.js';
 import { logger } from '../observability.js';
 import type { JoinStore } from './store.js';
 
@@ -26,7 +28,8 @@ export interface JoinDelivery {
 /** Counts of what happened, for metrics. */
 export interface JoinCounters {
   late(profile: string, modality: string): void;
-  outcome(outcome: JoinOutcome, profile: string): void;
+  /** One outcome of a join of a `task` profile. */
+  outcome(outcome: JoinOutcome, profile: string, task: Task): void;
 }
 
 /** What a join service is made of. */
@@ -52,11 +55,11 @@ export class JoinService {
   }
 
   /** One modality's prediction arrives (`PUT /v1/joins/{profile}/{joinId}/{modality}`). */
-  async arrive(profile: string, joinId: string, modality: string, body: unknown): Promise<JoinReply> {
+  async arrive(profile: string, joinId: string, modality: string, body: unknown): Promise<JoinReply & { task?: Task }> {
     checkNames(profile, joinId);
     const now = this.now();
     let prediction: ReturnType<typeof checkArrival> | undefined;
-    return await this.apply(profile, joinId, now, false, (ctx) => ({ type: 'arrive', modality, prediction: (prediction ??= checkArrival(ctx, modality, body)) }));
+    return await this.apply(profile, joinId, now, false, (ctx) => ({ type: 'arrive', modality, prediction: (prediction ??= checkArrival(ctx, modality, body, getStrategy(ctx.join.strategy))) }));
   }
 
   /** The timer of a join fired: close it if due, re-send an undelivered outcome. Throws if delivery fails. */
@@ -75,7 +78,8 @@ export class JoinService {
     return { status: 200, body: pendingView(state, resolved.profile.modalities) };
   }
 
-  private async apply(profile: string, joinId: string, now: number, strict: boolean, event: (ctx: JoinContext) => JoinEvent): Promise<JoinReply> {
+  /** Applies one event; the reply carries the task of the join's profile (for the adapters' metrics). */
+  private async apply(profile: string, joinId: string, now: number, strict: boolean, event: (ctx: JoinContext) => JoinEvent): Promise<JoinReply & { task?: Task }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await this.o.store.get(profile, joinId);
       if (!current && strict) return { status: 202, body: null }; // a timer for a join that expired
@@ -85,18 +89,19 @@ export class JoinService {
         await pause(attempt);
         continue;
       }
-      await this.effects(step.effects, profile, joinId, strict);
-      return step.reply;
+      const task = profileTask(ctx.profile.profile);
+      await this.effects(step.effects, profile, joinId, strict, task);
+      return { ...step.reply, task };
     }
     throw new UnavailableError(`Join "${joinId}" is being written by too many callers at once; retry the request.`);
   }
 
-  private async effects(effects: JoinEffect[], profile: string, joinId: string, strict: boolean): Promise<void> {
+  private async effects(effects: JoinEffect[], profile: string, joinId: string, strict: boolean, task: Task): Promise<void> {
     for (const e of effects) {
       if (e.type === 'schedule') await this.o.scheduler.schedule(profile, joinId, e.at);
       else if (e.type === 'late') this.o.counters?.late(profile, e.modality);
       else {
-        this.o.counters?.outcome(e.outcome, profile);
+        this.o.counters?.outcome(e.outcome, profile, task);
         try {
           await this.o.delivery.deliver(e.outcome, profile);
         } catch (err) {

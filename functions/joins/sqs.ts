@@ -30,7 +30,7 @@ export function isJoinMessage(body: Record<string, unknown>): boolean {
  * The answer to a join message: `{"join", "status", "result"}` when accepted (202 pending or
  * 200 decided), `{"join", "error"}` with the problem when not. Throws only what a retry can help.
  */
-export async function joinAnswer(body: Record<string, unknown>, sourceMessageId: string): Promise<{ fused: boolean; message: ResultMessage }> {
+export async function joinAnswer(body: Record<string, unknown>, sourceMessageId: string): Promise<{ fused: boolean; task?: string; message: ResultMessage }> {
   const attributes = (outcome: string) => ({ sourceMessageId, outcome });
   const ids = { join: body.join, sourceMessageId };
   try {
@@ -40,7 +40,7 @@ export async function joinAnswer(body: Record<string, unknown>, sourceMessageId:
     const { profile, id, modality } = msg.join;
     const reply = await joinRuntime().service.arrive(profile, id, modality, msg.prediction);
     if (reply.status === 409) return { fused: false, message: { body: JSON.stringify({ ...ids, error: reply.body }), attributes: attributes('problem') } };
-    return { fused: true, message: { body: JSON.stringify({ ...ids, status: reply.status, result: reply.body }), attributes: attributes(reply.status === 200 ? 'join-decided' : 'join-pending') } };
+    return { fused: true, ...(reply.task ? { task: reply.task } : {}), message: { body: JSON.stringify({ ...ids, status: reply.status, result: reply.body }), attributes: attributes(reply.status === 200 ? 'join-decided' : 'join-pending') } };
   } catch (e) {
     if (!(e instanceof FusionError) || e instanceof UnavailableError) throw e;
     return { fused: false, message: { body: JSON.stringify({ ...ids, error: toProblem(e) }), attributes: attributes('problem') } };

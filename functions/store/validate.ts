@@ -120,6 +120,9 @@ function checkTaskProfile(raw: unknown, where: string, key?: string): Profile {
   const { labels, thresholds } = profile as unknown as { labels?: string[]; thresholds?: Record<string, number> };
   for (const l of Object.keys(thresholds ?? {}))
     if (!labels?.includes(l)) errors.push({ path: `thresholds.${l}`, message: `"${l}" is not in labels; add it there or remove this entry` });
+  const keyProblem = profile.model && modelKeyProblem(profile.model.key);
+  if (keyProblem) errors.push({ path: 'model.key', message: keyProblem });
+  errors.push(...joinSectionErrors(profile));
   if (errors.length) throw invalid(where, 'profile', errors);
   return profile;
 }

@@ -82,3 +82,28 @@ describe('fusion train and evaluate on multi-label data', () => {
     expect(r.stderr).toContain('logistic or thresholds');
   });
 });
+
+describe('fusion batch with regression and multi-label lines', () => {
+  it('should fuse every good line of each task, write the bad one to the errors file and count fused lines by task', async () => {
+    const input = join(dir, 'tasks.jsonl');
+    const lines = [
+      { id: 'r', task: 'regression', predictions: { a: { value: 1, std: 1 }, b: { value: 3, std: 1 } } },
+      { id: 'bad', task: 'regression', predictions: { a: { value: 1 } } },
+      { id: 'm', task: 'multilabel', labels: ['x', 'y'], options: { threshold: 0.3 }, predictions: { a: { scores: [0.2, 0.9] } } },
+    ];
+    await writeFile(input, lines.map((l) => JSON.stringify(l)).join('\n'));
+    const out = join(dir, 'tasks.out.jsonl');
+    const errors = join(dir, 'tasks.errors.jsonl');
+    const r = await cli(['batch', '--strategy', 'inverse-variance', '--input', input, '--output', out, '--errors', errors]);
+    expect(r.code).toBe(2);
+    const read = async (f: string) => (await readFile(f, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect((await read(out)).map((x) => [x.id, x.result.value])).toEqual([['r', 2]]);
+    // Line 2 lacks the std inverse-variance needs; line 3's task has no inverse-variance form.
+    expect((await read(errors)).map((x) => [x.line, x.error.errors[0].path])).toEqual([[2, 'predictions.a.std'], [3, 'task']]);
+    expect(JSON.parse(r.stderr)).toMatchObject({ lines: 3, fused: 1, failed: 2, fusedByTask: { regression: 1 } });
+    const avg = await cli(['batch', '--strategy', 'average', '--input', input, '--output', out, '--errors', errors]);
+    expect(avg.code, avg.stderr).toBe(0);
+    expect((await read(out)).map((x) => [x.id, x.result.value ?? x.result.labels])).toEqual([['r', 2], ['bad', 1], ['m', ['y']]]);
+    expect(JSON.parse(avg.stderr)).toMatchObject({ lines: 3, fused: 3, failed: 0, fusedByTask: { regression: 2, multilabel: 1 } });
+  });
+});

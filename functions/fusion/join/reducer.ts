@@ -6,16 +6,16 @@
  * (with a conditional write per step), schedule the timer and deliver the outcome.
  */
 import { FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
-import { fuseOne } from '../fuse.js';
+import { fuseOneAny } from '../fuse.js';
 import type { ResolvedProfile } from '../prepare.js';
 import { problem, toProblem } from '../problem.js';
-import { STRATEGY_NAMES, getStrategy } from '../registry.js';
+import { STRATEGIES, getStrategy } from '../registry.js';
+import { type AnyResponse, profileTask } from '../tasks/index.js';
 import { joinSectionErrors } from './check.js';
-import type { FusionResponse, Prediction } from '../schemas.js';
-import type { Arrival, ArrivalTimes, JoinOutcome, JoinPending, JoinSection, JoinState } from './schema.js';
+import type { Arrival, ArrivalTimes, JoinOutcome, JoinPending, JoinPrediction, JoinSection, JoinState } from './schema.js';
 
 /** What happens to a join. */
-export type JoinEvent = { type: 'arrive'; modality: string; prediction: Prediction } | { type: 'timer' } | { type: 'delivered' };
+export type JoinEvent = { type: 'arrive'; modality: string; prediction: JoinPrediction } | { type: 'timer' } | { type: 'delivered' };
 
 /** What the adapter must do after storing the new state. */
 export type JoinEffect = { type: 'schedule'; at: number } | { type: 'deliver'; outcome: JoinOutcome } | { type: 'late'; modality: string };
@@ -51,7 +51,7 @@ export function joinContext(resolved: ResolvedProfile, joinId: string): JoinCont
         message: `profile "${profile.name}" has no "join" section; add one, for example "join": {"strategy": "average", "windowSeconds": 30}, to the profile and publish it`,
       },
     ]);
-  const errors = joinSectionErrors(profile, STRATEGY_NAMES);
+  const errors = joinSectionErrors(profile, STRATEGIES);
   if (errors.length) throw new InvalidRequestError(errors);
   return { profile: resolved, join: profile.join, joinId };
 }
@@ -73,7 +73,7 @@ export function reduce(state: JoinState | undefined, event: JoinEvent, now: numb
   return { state: closed, changed: true, effects: [{ type: 'deliver', outcome: closed.outcome! }], reply: replyFor(closed, ctx) };
 }
 
-function arrive(state: JoinState | undefined, modality: string, prediction: Prediction, now: number, ctx: JoinContext): JoinStep {
+function arrive(state: JoinState | undefined, modality: string, prediction: JoinPrediction, now: number, ctx: JoinContext): JoinStep {
   const effects: JoinEffect[] = [];
   let s = state;
   if (!s) {
@@ -136,11 +136,16 @@ function close(state: JoinState, trigger: 'complete' | 'window', at: number, ctx
   return { ...state, outcome };
 }
 
-/** The synchronous answer for the arrived predictions: `POST /v1/fuse/{strategy}` with the profile. */
-export function fuseArrived(state: Pick<JoinState, 'arrivals' | 'joinId' | 'profile'>, arrived: string[], ctx: JoinContext): FusionResponse {
-  const predictions: Record<string, Prediction> = {};
+/**
+ * The synchronous answer for the arrived predictions: `POST /v1/fuse/{strategy}` with the
+ * profile, and with `"task"` when the profile is a regression or multi-label one.
+ */
+export function fuseArrived(state: Pick<JoinState, 'arrivals' | 'joinId' | 'profile'>, arrived: string[], ctx: JoinContext): AnyResponse {
+  const predictions: Record<string, JoinPrediction> = {};
   for (const m of arrived) predictions[m] = state.arrivals[m]!.prediction;
-  return fuseOne(getStrategy(ctx.join.strategy), { id: state.joinId, profile: state.profile, predictions }, () => ctx.profile);
+  const task = profileTask(ctx.profile.profile);
+  const request = { ...(task === 'classification' ? {} : { task }), id: state.joinId, profile: state.profile, predictions };
+  return fuseOneAny(getStrategy(ctx.join.strategy), request, () => ctx.profile);
 }
 
 function times(state: JoinState, arrived: string[]): ArrivalTimes {
@@ -191,7 +196,7 @@ function conflict(state: JoinState, modality: string): JoinReply {
 }
 
 /** Two predictions are the same when their JSON is (key order aside). */
-export function samePrediction(a: Prediction, b: Prediction): boolean {
+export function samePrediction(a: JoinPrediction, b: JoinPrediction): boolean {
   return canonical(a) === canonical(b);
 }
 

@@ -3,7 +3,13 @@
  * zod/mini. A join gathers one prediction per modality, sent separately, into one decision.
  */
 import * as z from 'zod/mini';
-import type { FusionResponse, Prediction, Problem } from '../schemas.js';
+import type { Prediction, Problem } from '../schemas.js';
+import type { AnyResponse } from '../tasks/index.js';
+import type { MultilabelPrediction } from '../tasks/multilabel.js';
+import type { RegressionPrediction } from '../tasks/regression.js';
+
+/** One arrival's prediction: the form of the profile's task. */
+export type JoinPrediction = Prediction | RegressionPrediction | MultilabelPrediction;
 
 /** Bounds of a join; shared by the core, the adapters and the CDK stack. */
 export const JOIN_LIMITS = {
@@ -45,7 +51,7 @@ export type JoinSection = z.infer<typeof JoinSection>;
 
 /** One modality's prediction as it arrived. */
 export interface Arrival {
-  prediction: Prediction;
+  prediction: JoinPrediction;
   /** Epoch milliseconds. */
   arrivedAt: number;
 }
@@ -53,8 +59,8 @@ export interface Arrival {
 /** When each used modality arrived, and how long after the first. */
 export type ArrivalTimes = Record<string, { arrivedAt: string; latenessMs: number }>;
 
-/** A join decided with what arrived: the synchronous response plus the join's facts. */
-export type JoinDecision = FusionResponse & {
+/** A join decided with what arrived: the synchronous response (of the profile's task) plus the join's facts. */
+export type JoinDecision = AnyResponse & {
   state: 'decided';
   joinId: string;
   trigger: 'complete' | 'window';

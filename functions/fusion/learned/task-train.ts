@@ -173,3 +173,45 @@ export function evaluateTask(data: TaskData, models: { name: string; artifact: u
   });
   return entries;
 }
+
+/** Fits the task's model kind (ridge for regression, per-label logistic for multi-label) on parsed data. */
+export function fitTaskModel(data: TaskData, options: { alpha?: number | undefined; C?: number | undefined }, meta: { dataSha256: string; createdAt: string }): RidgeArtifact | MultilabelArtifact {
+  const training = (opts: Record<string, unknown>) => ({ rows: data.rows.length, createdAt: meta.createdAt, dataSha256: meta.dataSha256, options: opts });
+  return data.task === 'regression' ? fitRidgeModel(data, options.alpha ?? 1, training) : fitMultilabelModel(data, options.C ?? 1, training);
+}
+
+/** The loss retraining decides on: mean squared error (regression) or mean per-label log loss (multi-label). */
+export const TASK_LOSS = { regression: 'mean squared error', multilabel: 'mean per-label log loss' } as const;
+
+const EPS = 1e-15;
+const logLoss = (p: number, y: number) => -Math.log(Math.min(1 - EPS, Math.max(EPS, y ? p : 1 - p)));
+
+/** `TASK_LOSS` of a task model on every row of `data`; NaN when there are no rows. */
+export function taskLoss(data: TaskData, artifact: unknown): number {
+  const n = data.rows.length;
+  let total = 0;
+  if (data.task === 'regression') {
+    const model = compileRidge(artifact as RidgeArtifact);
+    data.rows.forEach((r, i) => (total += (model.predict(r.names, r.values).value - data.targets[i]!) ** 2));
+    return total / n;
+  }
+  const model = compileMultilabel(artifact as MultilabelArtifact);
+  const L = data.profile.labels.length;
+  const out = new Float64Array(L);
+  data.rows.forEach((r, i) => {
+    model.predict(r.names, r.scores, out);
+    for (let l = 0; l < L; l++) total += logLoss(out[l]!, data.targets[i]![l]!);
+  });
+  return total / (n * L);
+}
+
+/**
+ * The loss of knowing nothing, on `data`: predicting `fitted`'s mean target (regression) or
+ * 0.5 for every label (multi-label, log 2).
+ */
+export function baselineLoss(data: TaskData, fitted: TaskData): number {
+  if (data.task === 'multilabel') return Math.LN2;
+  const ys = fitted.targets as number[];
+  const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+  return (data.targets as number[]).reduce((a, y) => a + (y - mean) ** 2, 0) / data.rows.length;
+}

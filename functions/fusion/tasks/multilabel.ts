@@ -12,6 +12,8 @@ import {
   MinModalities, Modalities, ModelRef, type Present, ProfileModalities, ProfileName, ProfileRef, Weights,
   checkCount, commonResponse, layer, objectError, present, resolveProfile, shares, tail,
 } from './common.js';
+import { JoinSection } from '../join/schema.js';
+import { MultilabelTraining } from './training.js';
 
 const unit = (what: string) =>
   z
@@ -94,6 +96,8 @@ const profileShape = {
   weights: z.optional(Weights),
   ...optionsShape,
   model: z.optional(ModelRef),
+  training: z.optional(MultilabelTraining),
+  join: z.optional(JoinSection),
 };
 
 /** A multi-label profile: labels, expected modalities, weights, thresholds, an optional model. */

@@ -12,6 +12,8 @@ import {
   MinModalities, Modalities, ModelRef, type Present, ProfileModalities, ProfileName, ProfileRef, Weights,
   checkCount, commonResponse, layer, objectError, present, resolveProfile, shares, tail,
 } from './common.js';
+import { JoinSection } from '../join/schema.js';
+import { RegressionTraining } from './training.js';
 
 const finite = (what: string) =>
   z.number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a finite number`) });
@@ -74,6 +76,8 @@ const profileShape = {
   weights: z.optional(Weights),
   minModalities: z.optional(MinModalities),
   model: z.optional(ModelRef),
+  training: z.optional(RegressionTraining),
+  join: z.optional(JoinSection),
 };
 
 /** A regression profile: expected modalities, weights and an optional ridge model. */
