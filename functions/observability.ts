@@ -65,6 +65,10 @@ export const METRIC = {
   staleProfiles: 'StaleProfiles',
   /** Requests answered 503 because a stored model gave a non-finite answer. */
   modelFailures: 'ModelFailures',
+  /** Whether a shadow chose the answer's label: 1 or 0 per decision, averaged over a request's decisions. */
+  shadowAgreement: 'ShadowAgreement',
+  /** Shadows that failed (their model did not load, their strategy is unknown, they threw); the answer stands. */
+  shadowFailures: 'ShadowFailures',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -9,6 +9,7 @@ import { meta } from './schema-meta.js';
 import { TrainingSection } from './training.js';
 import { Calibration } from './calibration/schema.js';
 import { JoinSection } from './join/schema.js';
+import { CanarySection, ShadowSection } from './loop/variant-schema.js';
 
 export { meta };
 
@@ -218,6 +219,8 @@ const profileShape = {
   training: z.optional(TrainingSection),
   calibration: z.optional(Calibration),
   join: z.optional(JoinSection),
+  shadow: z.optional(ShadowSection),
+  canary: z.optional(CanarySection),
 };
 
 /** A named set of defaults: classes, expected modalities, weights and options. */
@@ -242,6 +245,9 @@ export const FusionResponse = meta(
     conflict: z.optional(z.number()),
     uncommitted: z.optional(z.number()),
     profile: z.optional(z.object({ name: z.string(), version: z.string(), stale: z.boolean() })),
+    variant: z.optional(
+      meta(z.enum(['primary', 'canary']), { description: "Which of the profile's models answered, when the profile names a canary." }),
+    ),
     warnings: z.optional(
       meta(z.array(z.object({ path: z.string(), message: z.string() })), {
         description: 'Parts of the request that had no effect, such as a weight for a modality that was neither sent nor expected.',
