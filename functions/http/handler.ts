@@ -18,6 +18,11 @@ import { loadProfiles } from '../store/index.js';
 import { httpConfig } from './config.js';
 import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds, securityHeaders } from './middleware.js';
 import { preloadProfiles } from './preload.js';
+import { loadRegistry } from './registry-chunk.js';
+import { type StrategyLookup } from '../fusion/loop/shadow.js';
+import { emitShadowMetrics, neededStrategies, strategiesFor, variantsHook } from '../loop/variants.js';
+import type { FusionResponse } from '../fusion/schemas.js';
+import { randomUUID } from 'node:crypto';
 
 // Cold start: the store (and its cache) for the process environment. The AWS SDK is imported
 // when a request first names a profile, or here when FUSION_PRELOAD_PROFILES names some: Lambda
@@ -62,11 +67,14 @@ function summarise(result: AnyResponse | AnyBatchResponse) {
 }
 
 /** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
-function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed | undefined, lookup: ProfileLookup | undefined, started: number): HttpResult {
+function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed | undefined, lookup: ProfileLookup | undefined, started: number, variants?: StrategyLookup): HttpResult {
   const { limits, logPayloads } = httpConfig();
   // `parsed` is the classification parse; a request stating another task goes through fuseAny.
   if (parsed && lookup) taskOf(event.body, lookup);
-  const result = parsed ? fuseParsed(strategy, parsed, lookup, limits) : fuseAny(strategy, event.body, lookup, limits);
+  const hook = variants && variantsHook(variants, () => randomUUID());
+  const options = hook ? { ...limits, decide: hook.decide } : limits;
+  const result = parsed ? fuseParsed(strategy, parsed, lookup, options) : fuseAny(strategy, event.body, lookup, options);
+  if (hook) emitShadowMetrics(hook.records, ('results' in result ? result.results : [result]) as FusionResponse[]);
   const { decisions, missing, stale, task } = summarise(result);
   if (metrics.enabled)
     emitMetrics(
@@ -98,6 +106,13 @@ function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: P
   return response;
 }
 
+function hasVariants(lookup: ProfileLookup | undefined, names: string[]): boolean {
+  return names.some((n) => {
+    const p = lookup?.(n)?.profile;
+    return p?.canary !== undefined || (p?.shadow?.length ?? 0) > 0;
+  });
+}
+
 /**
  * The handler of `POST /v1/fuse/<strategy>`: a single request or a batch, as JSON. A request
  * that names no profile is answered synchronously: nothing in it waits, so middy's early-timeout
@@ -116,6 +131,10 @@ export function fuseHandler(strategy: Strategy): HttpHandler {
       const parsed = statedTask(event.body) === undefined ? parseInput(event.body) : undefined;
       const names = parsed ? profilesOf(parsed, limits.maxProfiles) : taskProfiles(event.body, limits.maxProfiles);
       if (names.length === 0 || parsed?.errors.length) return fused(strategy, event, context, parsed, undefined, started);
-      return loadProfiles(store, names).then((lookup) => fused(strategy, event, context, parsed, lookup, started));
+      return loadProfiles(store, names).then(async (lookup) => {
+        // Only a profile naming shadows or a canary takes the variants path (and may import the registry).
+        const needed = parsed && hasVariants(lookup, names) ? await strategiesFor(strategy, neededStrategies(lookup, names), loadRegistry) : undefined;
+        return fused(strategy, event, context, parsed, lookup, started, needed);
+      });
     });
 }

@@ -15,6 +15,25 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** ESM bundles may contain CommonJS dependencies that call `require`: give them one. */
 const REQUIRE_SHIM = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
+/** The file beside a strategy function's bundle holding the whole strategy registry. */
+export const REGISTRY_CHUNK = 'registry.mjs';
+
+/**
+ * Builds `registry.mjs` after the bundle, with the same esbuild and settings, from the registry
+ * module; the strategy's function imports it only when a profile's shadow or canary needs it.
+ */
+function registryChunkHooks(compileParsers: boolean) {
+  const esbuild = join(PROJECT_ROOT, 'node_modules', 'esbuild', 'bin', 'esbuild');
+  const define = compileParsers ? '' : ' --define:FUSION_COMPILE_PARSERS=false';
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `"${process.execPath}" "${esbuild}" "${join(inputDir, 'functions/fusion/registry.ts')}" --bundle --format=esm --platform=node --target=node24 --minify --log-level=warning${define} --outfile="${join(outputDir, REGISTRY_CHUNK)}"`,
+    ],
+  };
+}
+
 /** What differs between the functions; everything else is fixed by `FusionFunction`. */
 export interface FusionFunctionProps {
   /** Source file exporting `handler`, relative to the repository root or absolute. */
@@ -30,6 +49,11 @@ export interface FusionFunctionProps {
    * that answer one request per invocation (the HTTP strategy functions).
    */
   compileParsers?: boolean;
+  /**
+   * Whether `registry.mjs` (every strategy, see functions/http/registry-chunk.ts) is built beside
+   * the bundle, for the shadows and canaries of a strategy's function. Default false.
+   */
+  registryChunk?: boolean;
   /**
    * Where failed asynchronous invocations go (S3 notifications invoke asynchronously). Functions
    * without one are only ever invoked synchronously (API Gateway, SQS polling, Step Functions).
@@ -77,7 +101,11 @@ export class FusionFunction extends NodejsFunction {
         sourceMap: true,
         sourcesContent: false,
         banner: REQUIRE_SHIM,
-        ...(props.compileParsers === false ? { define: { FUSION_COMPILE_PARSERS: 'false' } } : {}),
+        define: {
+          ...(props.compileParsers === false ? { FUSION_COMPILE_PARSERS: 'false' } : {}),
+          ...(props.registryChunk ? { FUSION_REGISTRY_CHUNK: JSON.stringify(`./${REGISTRY_CHUNK}`) } : {}),
+        },
+        ...(props.registryChunk ? { commandHooks: registryChunkHooks(props.compileParsers !== false) } : {}),
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
       },
