@@ -93,7 +93,7 @@ describe('shadows through the HTTP handler', () => {
     expect(JSON.parse(shadowed.body)).toMatchObject({ label: 'neg' });
   });
 
-  it('should measure each shadow's agreement with the answer (ShadowAgreement)', async () => {
+  it("should measure each shadow's agreement with the answer (ShadowAgreement)", async () => {
     await post(learnedEntry, 'learned', { ...REQUEST, profile: 'shadowed' });
     const agreement = Object.fromEntries(emf.filter((e) => 'ShadowAgreement' in e.metrics).map((e) => [e.dims.shadow, e.metrics.ShadowAgreement]));
     // The answer is "neg" (the primary model); product of (0.3, 0.7)·(0.6, 0.4) favours pos; average with audio at 0 is text alone: pos.
