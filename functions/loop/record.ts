@@ -1,0 +1,188 @@
+/**
+ * The decision recorder: every path (HTTP, CLI and S3 batch, SQS, joins) calls `recordDecisions`
+ * once its answer is ready. Each decision kept by the sample becomes one `"type":"decision"`
+ * JSON line on stdout (written directly, not through the logger, so a CloudWatch Logs
+ * subscription filter `{ $.type = "decision" }` picks it up); locally (`npm start`,
+ * `fusion batch`) the same lines are also appended to the local store under
+ * `decisions/dt=YYYY-MM-DD/`. Decisions that name a profile also feed the label-free
+ * per-modality metrics. Recording never changes or fails an answer.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FusionError } from '../fusion/errors.js';
+import type { DecisionObserver } from '../fusion/fuse.js';
+import { type AnyDecision, type AnyPrepared, type DecisionLine, type ShadowResult, decisionLine, sampled } from '../fusion/loop/decision-log.js';
+import { unitHash } from '../fusion/loop/variant.js';
+import { DECISION_ID_PATTERN } from '../fusion/schemas.js';
+import { PREFIX } from '../layout.js';
+import { METRIC, type MetricName, emitMetrics, logPayloads, logger, metrics } from '../observability.js';
+
+/** The HTTP header carrying the decision id, both ways. */
+export const DECISION_ID_HEADER = 'x-fusion-decision-id';
+
+/** What the recorder reads from the environment. */
+export interface RecorderConfig {
+  /** `FUSION_DECISION_LOG_SAMPLE`: the share of decisions logged, 0 to 1 (default 1). */
+  sample: number;
+  /** `FUSION_LOG_PAYLOADS=true`: lines carry each modality's raw prediction (`inputs`). */
+  payloads: boolean;
+  /** The local store directory the lines are also appended to (set by `recordLocally`). */
+  localDir?: string;
+}
+
+const configs = new WeakMap<NodeJS.ProcessEnv, RecorderConfig>();
+
+/** `FUSION_DECISION_LOG_SAMPLE` as a number in [0, 1]; anything else fails fast, naming the variable. */
+export function sampleRate(env: NodeJS.ProcessEnv): number {
+  const text = env.FUSION_DECISION_LOG_SAMPLE;
+  if (text === undefined || text.trim() === '') return 1;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new FusionError('invalid-configuration', `FUSION_DECISION_LOG_SAMPLE must be a number from 0 to 1 (got "${text.slice(0, 40)}"); unset it to log every decision.`);
+  return n;
+}
+
+/**
+ * The recorder's configuration for `env`, read once per environment object (at cold start for
+ * `process.env`). Throws `invalid-configuration` for a bad `FUSION_DECISION_LOG_SAMPLE`, so
+ * adapters call it at init.
+ */
+export function recorderConfig(env: NodeJS.ProcessEnv = process.env): RecorderConfig {
+  let config = configs.get(env);
+  if (!config) {
+    config = { sample: sampleRate(env), payloads: logPayloads(env) };
+    configs.set(env, config);
+  }
+  return config;
+}
+
+/** Also appends the decision lines of invocations seeing `env` to the local store `dir` (the local server and CLI call this). */
+export function recordLocally(env: NodeJS.ProcessEnv, dir: string): void {
+  recorderConfig(env).localDir = dir;
+}
+
+/** A fresh decision id (a UUID). */
+export function newDecisionId(): string {
+  return randomUUID();
+}
+
+/** The id of item `index` of a batch whose own id is `base`. */
+export function itemDecisionId(base: string, index: number): string {
+  return `${base}:${index}`;
+}
+
+/** Whether `id` is acceptable as a client's decision id (1 to 128 of A-Z a-z 0-9 . _ : -). */
+export function validDecisionId(id: unknown): id is string {
+  return typeof id === 'string' && DECISION_ID_PATTERN.test(id);
+}
+
+/** One decision to record: the id, what the core prepared and answered, and what variants add. */
+export interface Decision {
+  decisionId: string;
+  prepared: AnyPrepared;
+  response: AnyDecision;
+  joinId?: string;
+  variant?: 'primary' | 'canary';
+  shadows?: ShadowResult[];
+}
+
+/** What a whole request shares: where it came from and how long its answer took. */
+export interface RecordContext {
+  source: DecisionLine['source'];
+  /** Milliseconds from receiving the request to having its answer. */
+  latencyMs: number;
+  time?: Date;
+}
+
+/** Collects the core's decisions of one call: pass `observe` to `fuseAny`/`fuseParsed`, then read `decided`. */
+export function collector(): { observe: DecisionObserver; decided: { prepared: AnyPrepared; response: AnyDecision }[] } {
+  const decided: { prepared: AnyPrepared; response: AnyDecision }[] = [];
+  return { observe: (prepared, response) => void decided.push({ prepared, response }), decided };
+}
+
+/**
+ * Records `decisions` of one request: the sampled ones as decision lines (stdout, and the local
+ * store when set) and as label-free metrics. Never throws: a failure is logged as a warning.
+ */
+export function recordDecisions(decisions: readonly Decision[], ctx: RecordContext, config: RecorderConfig = recorderConfig()): void {
+  if (decisions.length === 0 || config.sample <= 0) return;
+  try {
+    const time = ctx.time ?? new Date();
+    let text = '';
+    const kept: DecisionLine[] = [];
+    for (const d of decisions) {
+      if (!sampled(config.sample, unitHash(d.decisionId))) continue;
+      const line = decisionLine(
+        { decisionId: d.decisionId, joinId: d.joinId, source: ctx.source, latencyMs: ctx.latencyMs, payloads: config.payloads, time, variant: d.variant, shadows: d.shadows },
+        d.prepared,
+        d.response,
+      );
+      kept.push(line);
+      text += `${JSON.stringify(line)}\n`;
+    }
+    if (!text) return;
+    process.stdout.write(text);
+    if (config.localDir) appendLocal(config.localDir, time, text);
+    if (metrics.enabled) emitModalityMetrics(kept);
+  } catch (e) {
+    logger.warn('decision log: a decision could not be recorded', { error: (e as Error).message?.slice(0, 500) });
+  }
+}
+
+let madeDir = '';
+
+/** Appends to `<dir>/decisions/dt=<day>/local-<pid>.jsonl`: one write per request, nothing held in memory. */
+function appendLocal(dir: string, time: Date, text: string): void {
+  const day = join(dir, PREFIX.decisions, `dt=${time.toISOString().slice(0, 10)}`);
+  if (day !== madeDir) (mkdirSync(day, { recursive: true }), (madeDir = day));
+  appendFileSync(join(day, `local-${process.pid}.jsonl`), text);
+}
+
+type Sums = Partial<Record<MetricName, number>>;
+
+/**
+ * The label-free metrics of the request's logged decisions that name a profile: one EMF record
+ * per (profile, modality) with sums over those decisions (see `METRIC.modality*`), so that a
+ * batch costs as few records as a single request and rates are exact ratios of sums.
+ */
+export function modalitySums(lines: readonly DecisionLine[]): Map<string, { profile: string; modality: string; values: Sums }> {
+  const out = new Map<string, { profile: string; modality: string; values: Sums }>();
+  const add = (profile: string, modality: string, name: MetricName, v: number) => {
+    const key = `${profile}\u0000${modality}`;
+    let entry = out.get(key);
+    if (!entry) out.set(key, (entry = { profile, modality, values: {} }));
+    entry.values[name] = (entry.values[name] ?? 0) + v;
+  };
+  for (const line of lines) {
+    const profile = line.profile?.name;
+    if (profile === undefined) continue;
+    for (const m of line.missing) {
+      add(profile, m, METRIC.modalityDecisions, 1);
+      add(profile, m, METRIC.modalityMissing, 1);
+    }
+    for (const [m, s] of Object.entries(line.modalities)) {
+      add(profile, m, METRIC.modalityDecisions, 1);
+      add(profile, m, METRIC.modalityMissing, 0);
+      add(profile, m, METRIC.modalityContribution, s.contribution);
+      if (line.task === 'classification') {
+        const c = s as { label: string; confidence: number };
+        add(profile, m, METRIC.modalityConfidence, c.confidence);
+        add(profile, m, METRIC.modalityDisagreement, c.label === line.output.label ? 0 : 1);
+      } else if (line.task === 'multilabel') {
+        const c = s as { labels: string[]; confidence: number };
+        add(profile, m, METRIC.modalityConfidence, c.confidence);
+        add(profile, m, METRIC.modalityDisagreement, sameLabels(c.labels, line.output.labels) ? 0 : 1);
+      }
+    }
+  }
+  return out;
+}
+
+function sameLabels(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((l, i) => l === b[i]);
+}
+
+function emitModalityMetrics(lines: readonly DecisionLine[]): void {
+  for (const { profile, modality, values } of modalitySums(lines).values()) emitMetrics({ profile, modality }, values);
+}
