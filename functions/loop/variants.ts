@@ -12,6 +12,7 @@ import type { Prepared, ProfileLookup } from '../fusion/prepare.js';
 import type { FusionResponse } from '../fusion/schemas.js';
 import type { Strategy } from '../fusion/strategy.js';
 import { METRIC, emitMetrics } from '../observability.js';
+import type { Decision } from './record.js';
 
 /** The registry module, as the adapters that carry every strategy import it. */
 export interface Registry {
@@ -80,6 +81,20 @@ export function variantsHook(strategies: StrategyLookup, idOf: (index: number) =
     return response;
   };
   return { decide: hook, records };
+}
+
+/**
+ * Adds what the variants hook saw (variant, shadow results) to the decisions about to be
+ * recorded, then emits the shadow metrics. `decisions[i]` is the request's decision i.
+ */
+export function withVariants(decisions: Decision[], records: readonly VariantRecord[]): void {
+  for (let i = 0; i < decisions.length; i++) {
+    const r = records[i];
+    if (!r) continue;
+    if (r.variant) decisions[i]!.variant = r.variant;
+    if (r.shadows.length) decisions[i]!.shadows = r.shadows;
+  }
+  emitShadowMetrics(records, decisions.map((d) => d.response as FusionResponse));
 }
 
 /** Emits ShadowAgreement (the share of decisions agreeing) and ShadowFailures per profile and shadow. */
