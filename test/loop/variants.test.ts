@@ -60,16 +60,19 @@ beforeAll(async () => {
   await writeFile(join(dir, 'models/neg.json'), JSON.stringify(constant('neg')));
   await writeFile(join(dir, 'models/pos.json'), JSON.stringify(constant('pos')));
   for (const [name, p] of Object.entries(profiles)) await writeFile(join(dir, `${name}.json`), JSON.stringify(p));
-  env = { ...process.env, FUSION_STORE_DIR: dir };
+  env = { ...process.env, FUSION_STORE_DIR: dir, FUSION_DECISION_LOG_SAMPLE: '1' };
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 let emf: { dims: Record<string, string>; metrics: Record<string, number> }[] = [];
+let lines: Record<string, unknown>[] = [];
 beforeEach(() => {
   emf = [];
+  lines = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     for (const line of String(chunk).split('\n').filter(Boolean)) {
       const j = JSON.parse(line) as Record<string, unknown> & { _aws?: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
+      if (j.type === 'decision') lines.push(j);
       if (!j._aws) continue;
       const names = j._aws.CloudWatchMetrics[0]!.Metrics.map((m) => m.Name);
       emf.push({ dims: { profile: j.profile as string, shadow: j.shadow as string }, metrics: Object.fromEntries(names.map((n) => [n, j[n] as number])) });
@@ -86,8 +89,9 @@ async function post(entry: typeof learnedEntry, name: string, body: unknown) {
 
 describe('shadows through the HTTP handler', () => {
   it('should answer byte for byte as the same profile without shadows', async () => {
-    const plain = await withEnv(env, () => learnedEntry(eventV2('POST', '/v1/fuse/learned', { ...REQUEST, profile: 'plain' }), context()));
-    const shadowed = await withEnv(env, () => learnedEntry(eventV2('POST', '/v1/fuse/learned', { ...REQUEST, profile: 'shadowed' }), context()));
+    // The same client decision id, so the answers differ in nothing but the profile's name.
+    const plain = await withEnv(env, () => learnedEntry(eventV2('POST', '/v1/fuse/learned', { ...REQUEST, profile: 'plain', decisionId: 'd-1' }), context()));
+    const shadowed = await withEnv(env, () => learnedEntry(eventV2('POST', '/v1/fuse/learned', { ...REQUEST, profile: 'shadowed', decisionId: 'd-1' }), context()));
     expect(shadowed.statusCode).toBe(200);
     expect(shadowed.body.replace('"shadowed"', '"plain"')).toBe(plain.body);
     expect(JSON.parse(shadowed.body)).toMatchObject({ label: 'neg' });
@@ -106,6 +110,21 @@ describe('shadows through the HTTP handler', () => {
     expect(r.body).toMatchObject({ label: 'neg', strategy: 'learned' });
     const failures = emf.filter((e) => e.metrics.ShadowFailures).map((e) => [e.dims.shadow, e.metrics.ShadowFailures]);
     expect(failures.sort()).toEqual([['learned:models/gone.json', 1], ['no-such-rule', 1]]);
+  });
+
+  it("should put each shadow's result, or its error, in the decision line", async () => {
+    await post(learnedEntry, 'learned', { ...REQUEST, profile: 'broken', decisionId: 'log-1' });
+    await post(learnedEntry, 'learned', { ...REQUEST, profile: 'shadowed', decisionId: 'log-2' });
+    const byId = Object.fromEntries(lines.map((l) => [l.decisionId, l.shadows]));
+    expect(byId['log-1']).toEqual([
+      { name: 'learned:models/gone.json', error: expect.stringMatching(/gone\.json/) },
+      { name: 'no-such-rule', error: 'strategy "no-such-rule" is not available here' },
+    ]);
+    expect(byId['log-2']).toEqual([
+      { name: 'learned:models/pos.json', label: 'pos', confidence: expect.closeTo(Math.E / (1 + Math.E), 12), agree: false },
+      { name: 'product', label: 'pos', confidence: expect.any(Number), agree: false },
+      { name: 'average', label: 'pos', confidence: expect.closeTo(0.7, 12), agree: false },
+    ]);
   });
 
   it('should run a shadow of another strategy from a strategy route (the registry is loaded on demand)', async () => {
@@ -128,6 +147,18 @@ describe('canary', () => {
       seen.add(r.body.variant as string);
     }
     expect(seen).toEqual(new Set(['canary', 'primary']));
+  });
+
+  it('should keep a retry on its variant: the same client decisionId, the same variant and answer', async () => {
+    for (let i = 0; i < 20; i++) {
+      const id = `retry-${i}`;
+      const first = await post(learnedEntry, 'learned', { ...REQUEST, profile: 'canary', decisionId: id });
+      const again = await post(learnedEntry, 'learned', { ...REQUEST, profile: 'canary', decisionId: id });
+      expect(again.body).toEqual(first.body);
+      expect(first.body.variant).toBe(chooseVariant(id, 0.5));
+    }
+    const line = lines.find((l) => l.decisionId === 'retry-0')!;
+    expect(line.variant).toBe(chooseVariant('retry-0', 0.5));
   });
 
   it('should give a profile without a canary no variant field', async () => {
