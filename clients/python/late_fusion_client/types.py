@@ -73,6 +73,7 @@ class FusionResponse(_FusionResponseRequired, total=False):
     conflict: float
     uncommitted: float
     profile: _ProfileUsed
+    variant: Literal["primary", "canary"]  # which model answered, when the profile names a canary
     warnings: List[ProblemField]  # parts of the request that had no effect
 
 
