@@ -7,7 +7,8 @@
  * Agreement is defined for classification only (same label as the answer), so the store and
  * `fusion publish` accept `shadow` and `canary` on classification profiles only.
  */
-import { decide } from '../fuse.js';
+import { forStrategy } from '../adaptive.js';
+import { chooseLabel, decide } from '../fuse.js';
 import type { Prepared, VariantModelLoad } from '../prepare.js';
 import type { FusionResponse, Profile } from '../schemas.js';
 import type { Strategy } from '../strategy.js';
@@ -93,13 +94,28 @@ export function runShadows(p: Prepared, answer: FusionResponse, strategies: Stra
       const rule = strategies(spec.strategy);
       if (!rule) throw new Error(`strategy "${spec.strategy}" is not available here`);
       const model = spec.model ? (p.profile!.shadowModels?.[i] ?? { error: 'its model was not loaded' }) : undefined;
-      const r = decide(rule, withWeights(withModel({ ...p }, model), spec.weights));
+      const r = fusedLabel(rule, withWeights(withModel({ ...p }, model), spec.weights));
       out.push({ name, label: r.label, confidence: r.confidence, agree: r.label === answer.label });
     } catch (e) {
       out.push({ name, error: clip(e instanceof Error ? e.message : String(e)) });
     }
   }
   return out;
+}
+
+/**
+ * A shadow's label and confidence: the rule's fused distribution (`distribution` when it has
+ * one) and the label `decide` would choose, without the answer's other fields (contributions,
+ * votes), which nobody reads of a shadow.
+ */
+function fusedLabel(rule: Strategy, prepared: Prepared): { label: string; confidence: number } {
+  const p = forStrategy(rule, prepared);
+  const f = new Float64Array(p.classes.length);
+  if (rule.distribution) rule.distribution(p, f);
+  else rule.combine(p, f);
+  const c = chooseLabel(p, f, rule.weighted);
+  if (!Number.isFinite(f[c])) throw new Error(`the ${rule.name} rule gave a non-finite answer`);
+  return { label: p.classes[c]!, confidence: f[c]! };
 }
 
 /** Shadow errors go to the decision log: bounded, whatever a failure says. */

@@ -20,16 +20,18 @@ export const VariantModel = meta(
   z.union(
     [
       z.strictObject({ key: z.string().check(z.minLength(1, 'model.key must not be empty')), versionId: z.optional(z.string()) }),
-      z.looseObject({ format: z.literal('fusion-model') }),
+      // A record, not a loose object: the same JSON Schema, and the TypeScript client's contract types it alike.
+      z.record(z.string(), z.unknown()).check(z.refine((m) => m.format === 'fusion-model', 'an inline model must have "format": "fusion-model"')),
     ],
     { error: 'model must be {"key": "models/<file>.json"} (a stored model) or a model artifact with "format": "fusion-model"' },
   ),
   { description: 'A stored model {"key", "versionId"?} under models/, or an inline fusion-model artifact.' },
 );
 
-const weights = z.catchall(
-  z.object({}, { error: 'weights must be an object mapping modality name to a number >= 0' }),
+const weights = z.record(
+  z.string(),
   z.number({ error: 'a weight must be a finite number' }).check(z.gte(0, 'a weight must be >= 0')),
+  { error: 'weights must be an object mapping modality name to a number >= 0' },
 );
 
 const shadowShape = {
