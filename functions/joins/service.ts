@@ -11,7 +11,10 @@ import { JOIN_LIMITS, type JoinDecision, type JoinOutcome, type JoinState } from
 import type { ResolvedProfile } from '../fusion/prepare.js';
 import { InvalidRequestError } from '../fusion/errors.js';
 import { type RecorderConfig, collector, recordDecisions, recorderConfig } from '../loop/record.js';
-import { fuseArrived } from '../fusion/join/reducer.js';
+import { fuseArrived, knownStrategy } from '../fusion/join/reducer.js';
+import { runShadows } from '../fusion/loop/shadow.js';
+import type { Prepared } from '../fusion/prepare.js';
+import { withVariants } from '../loop/variants.js';
 import { logger } from '../observability.js';
 import type { JoinStore } from './store.js';
 
@@ -105,7 +108,12 @@ export class JoinService {
       const { observe, decided } = collector();
       fuseArrived(state, Object.keys(outcome.arrivals), ctx, observe);
       const prepared = decided[0]?.prepared;
-      if (prepared) recordDecisions([{ decisionId: outcome.joinId, joinId: outcome.joinId, prepared, response: outcome }], { source: 'join', latencyMs }, this.o.recorder ?? recorderConfig());
+      if (!prepared) return;
+      // Shadows run here, after the outcome is stored: they never change it.
+      const shadows = ctx.profile.profile.shadow?.length ? runShadows(prepared as Prepared, outcome, knownStrategy) : [];
+      const decision = { decisionId: outcome.joinId, joinId: outcome.joinId, prepared, response: outcome, ...(outcome.variant ? { variant: outcome.variant } : {}) };
+      if (shadows.length) withVariants([decision], [{ prepared: prepared as Prepared, shadows }]);
+      recordDecisions([decision], { source: 'join', latencyMs }, this.o.recorder ?? recorderConfig());
     } catch (e) {
       logger.warn('decision log: a join outcome could not be recorded', { joinId: outcome.joinId, error: (e as Error).message?.slice(0, 500) });
     }

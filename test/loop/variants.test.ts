@@ -24,6 +24,7 @@ import { registryLookup, variantsHook } from '../../functions/loop/variants.js';
 import * as registry from '../../functions/fusion/registry.js';
 import { fuseOne } from '../../functions/fusion/fuse.js';
 import { checkProfile } from '../../functions/store/index.js';
+import { fuseArrived, joinContext } from '../../functions/fusion/join/reducer.js';
 import { context, eventV2 } from '../http/events.js';
 import { model as fitModel } from '../store/fixtures.js';
 
@@ -218,5 +219,22 @@ describe('the core: decideVariant and runShadows', () => {
     expect(out[0]).toMatchObject({ name: 'learned:models/bad.json', error: expect.stringMatching(/model/) });
     // average of (0.3, 0.7) and (0.6, 0.4) is (0.45, 0.55): pos, where the primary answered neg.
     expect(out[1]).toEqual({ name: 'average', label: 'pos', confidence: expect.closeTo(0.55, 12), agree: false });
+  });
+});
+
+describe('joins', () => {
+  it('should choose a join\'s variant from its joinId and answer with the canary model there', () => {
+    const resolved: ResolvedProfile = {
+      profile: checkProfile({ name: 'j', ...base, model: { key: 'models/neg.json' }, join: { strategy: 'learned', windowSeconds: 30 }, canary: { model: { key: 'models/pos.json' }, fraction: 0.5 } }, 'test'),
+      model: constant('neg'),
+      canaryModel: { model: constant('pos') },
+    };
+    const arrivals = Object.fromEntries(Object.entries(REQUEST.predictions).map(([m, prediction]) => [m, { prediction, at: 0 }]));
+    for (let i = 0; i < 30; i++) {
+      const joinId = `join-${i}`;
+      const r = fuseArrived({ joinId, profile: 'j', arrivals } as never, modalities, joinContext(resolved, joinId));
+      expect(r.variant).toBe(chooseVariant(joinId, 0.5));
+      expect(r.label).toBe(r.variant === 'canary' ? 'pos' : 'neg');
+    }
   });
 });

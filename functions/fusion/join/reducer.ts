@@ -7,7 +7,9 @@
  */
 import { FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
 import { type DecisionObserver, fuseOneAny } from '../fuse.js';
-import type { ResolvedProfile } from '../prepare.js';
+import type { Prepared, ResolvedProfile } from '../prepare.js';
+import { type StrategyLookup, decideVariant } from '../loop/shadow.js';
+import type { Strategy } from '../strategy.js';
 import { problem, toProblem } from '../problem.js';
 import { STRATEGY_NAMES, getStrategy } from '../registry.js';
 import { joinSectionErrors } from './check.js';
@@ -143,8 +145,13 @@ function close(state: JoinState, trigger: 'complete' | 'window', at: number, ctx
 export function fuseArrived(state: Pick<JoinState, 'arrivals' | 'joinId' | 'profile'>, arrived: string[], ctx: JoinContext, observe?: DecisionObserver): FusionResponse {
   const predictions: Record<string, Prediction> = {};
   for (const m of arrived) predictions[m] = state.arrivals[m]!.prediction;
-  return fuseOneAny(getStrategy(ctx.join.strategy), { id: state.joinId, profile: state.profile, predictions }, () => ctx.profile, {}, observe) as FusionResponse;
+  // A canary is chosen from the joinId, so every retry and timer of the join lands on the same variant.
+  const options = ctx.profile.profile.canary ? { decide: (s: Strategy, p: Prepared) => decideVariant(s, p, state.joinId, knownStrategy).response } : {};
+  return fuseOneAny(getStrategy(ctx.join.strategy), { id: state.joinId, profile: state.profile, predictions }, () => ctx.profile, options, observe) as FusionResponse;
 }
+
+/** A registered strategy by name, or undefined (the canary's, which publish checked). */
+export const knownStrategy: StrategyLookup = (name) => ((STRATEGY_NAMES as string[]).includes(name) ? getStrategy(name) : undefined);
 
 function times(state: JoinState, arrived: string[]): ArrivalTimes {
   const out: ArrivalTimes = {};
