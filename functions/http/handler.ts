@@ -19,9 +19,8 @@ import { loadProfiles } from '../store/index.js';
 import { httpConfig, invocationEnv } from './config.js';
 import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds, securityHeaders } from './middleware.js';
 import { preloadProfiles } from './preload.js';
-import { loadRegistry } from './registry-chunk.js';
-import { type StrategyLookup } from '../fusion/loop/shadow.js';
-import { neededStrategies, strategiesFor, variantsHook, withVariants } from '../loop/variants.js';
+import { variantsRuntime } from './variants-chunk.js';
+import type { VariantsRuntime } from '../loop/variants-runtime.js';
 
 // Cold start: the store (and its cache) for the process environment. The AWS SDK is imported
 // when a request first names a profile, or here when FUSION_PRELOAD_PROFILES names some: Lambda
@@ -105,18 +104,18 @@ function withDecisionIds(id: string, event: HttpEvent, decided: ReturnType<typeo
 }
 
 /** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
-function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed | undefined, lookup: ProfileLookup | undefined, started: number, variants?: StrategyLookup): HttpResult {
+function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed | undefined, lookup: ProfileLookup | undefined, started: number, variants?: VariantsRuntime): HttpResult {
   const { limits, logPayloads } = httpConfig();
   const id = requestDecisionId(event);
   const { observe, decided } = collector();
   // `parsed` is the classification parse; a request stating another task goes through fuseAny.
   if (parsed && lookup) taskOf(event.body, lookup);
   // The variants hook (profiles with shadows or a canary) picks the canary from each decision's id.
-  const hook = variants && variantsHook(variants, (i) => decisionIdOf(id, event, i));
+  const hook = variants?.hook((i) => decisionIdOf(id, event, i));
   const options = hook ? { ...limits, decide: hook.decide } : limits;
   const result = parsed ? fuseParsed(strategy, parsed, lookup, options, observe) : fuseAny(strategy, event.body, lookup, options, observe);
   const decisions = withDecisionIds(id, event, decided);
-  if (hook) withVariants(decisions, hook.records);
+  if (hook) variants!.finish(decisions, hook.records, emitMetrics);
   const { count, missing, stale, task } = summarise(result);
   if (metrics.enabled)
     emitMetrics(
@@ -150,6 +149,20 @@ function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: P
   return response;
 }
 
+/**
+ * The variants runtime, or undefined when its module cannot be loaded (a broken deployment):
+ * the request is then answered by the primary, without shadows, and the failure logged.
+ */
+async function loadVariants(own: Strategy): Promise<VariantsRuntime | undefined> {
+  try {
+    return await variantsRuntime(own);
+  } catch (e) {
+    logger.error('shadows and canary skipped: their module could not be loaded', { error: (e as Error).message?.slice(0, 300) });
+    if (metrics.enabled) emitMetrics({ strategy: own.name }, { [METRIC.shadowFailures]: 1 });
+    return undefined;
+  }
+}
+
 function hasVariants(lookup: ProfileLookup | undefined, names: string[]): boolean {
   return names.some((n) => {
     const p = lookup?.(n)?.profile;
@@ -176,9 +189,9 @@ export function fuseHandler(strategy: Strategy): HttpHandler {
       const names = parsed ? profilesOf(parsed, limits.maxProfiles) : taskProfiles(event.body, limits.maxProfiles);
       if (names.length === 0 || parsed?.errors.length) return fused(strategy, event, context, parsed, undefined, started);
       return loadProfiles(store, names).then(async (lookup) => {
-        // Only a profile naming shadows or a canary takes the variants path (and may import the registry).
-        const needed = parsed && hasVariants(lookup, names) ? await strategiesFor(strategy, neededStrategies(lookup, names), loadRegistry) : undefined;
-        return fused(strategy, event, context, parsed, lookup, started, needed);
+        // Only a profile naming shadows or a canary takes the variants path (and loads its module).
+        const variants = parsed && hasVariants(lookup, names) ? await loadVariants(strategy) : undefined;
+        return fused(strategy, event, context, parsed, lookup, started, variants);
       });
     });
 }

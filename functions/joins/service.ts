@@ -15,7 +15,7 @@ import { fuseArrived, knownStrategy } from '../fusion/join/reducer.js';
 import { runShadows } from '../fusion/loop/shadow.js';
 import type { Prepared } from '../fusion/prepare.js';
 import { withVariants } from '../loop/variants.js';
-import { logger } from '../observability.js';
+import { emitMetrics, logger } from '../observability.js';
 import type { JoinStore } from './store.js';
 
 /** Sends the timer event of a join at `at` (epoch ms), or soon after. */
@@ -112,7 +112,7 @@ export class JoinService {
       // Shadows run here, after the outcome is stored: they never change it.
       const shadows = ctx.profile.profile.shadow?.length ? runShadows(prepared as Prepared, outcome, knownStrategy) : [];
       const decision = { decisionId: outcome.joinId, joinId: outcome.joinId, prepared, response: outcome, ...(outcome.variant ? { variant: outcome.variant } : {}) };
-      if (shadows.length) withVariants([decision], [{ prepared: prepared as Prepared, shadows }]);
+      if (shadows.length) withVariants([decision], [{ prepared: prepared as Prepared, shadows }], emitMetrics);
       recordDecisions([decision], { source: 'join', latencyMs }, this.o.recorder ?? recorderConfig());
     } catch (e) {
       logger.warn('decision log: a join outcome could not be recorded', { joinId: outcome.joinId, error: (e as Error).message?.slice(0, 500) });

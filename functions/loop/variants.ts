@@ -1,18 +1,24 @@
 /**
- * The adapters' side of shadows and canaries: which strategies a request's profiles need, a
- * `decide` hook for the core that picks the variant and runs the shadows of each decision, and
- * the ShadowAgreement / ShadowFailures metrics. Requests whose profiles name neither pass
- * through untouched.
+ * The adapters' side of shadows and canaries: a `decide` hook for the core that picks the
+ * variant and runs the shadows of each decision, and the ShadowAgreement / ShadowFailures
+ * metrics. Requests whose profiles name neither never reach this module. It imports no
+ * observability code (the caller passes `emitMetrics`), so that the strategy functions can load
+ * it with the registry as one separate file (`variants-runtime.ts`).
  */
 import { type FuseOptions, decide } from '../fusion/fuse.js';
 import type { ShadowResult } from '../fusion/loop/decision-log.js';
-import { type StrategyLookup, decideVariant, runShadows, variantStrategies } from '../fusion/loop/shadow.js';
+import { type StrategyLookup, decideVariant, runShadows } from '../fusion/loop/shadow.js';
 import type { Variant } from '../fusion/loop/variant.js';
-import type { Prepared, ProfileLookup } from '../fusion/prepare.js';
+import type { Prepared } from '../fusion/prepare.js';
 import type { FusionResponse } from '../fusion/schemas.js';
 import type { Strategy } from '../fusion/strategy.js';
-import { METRIC, emitMetrics } from '../observability.js';
 import type { Decision } from './record.js';
+
+/** `emitMetrics` of functions/observability.ts, passed in. */
+export type Emit = (dimensions: Record<string, string>, values: Record<string, number>) => void;
+
+/** The metric names (functions/observability.ts `METRIC` lists them too). */
+export const SHADOW_METRIC = { agreement: 'ShadowAgreement', failures: 'ShadowFailures' } as const;
 
 /** The registry module, as the adapters that carry every strategy import it. */
 export interface Registry {
@@ -28,30 +34,6 @@ export function registryLookup(registry: Registry): StrategyLookup {
       return undefined;
     }
   };
-}
-
-/** The strategies named by the shadows and canaries of the profiles `names` (loaded in `lookup`). */
-export function neededStrategies(lookup: ProfileLookup | undefined, names: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const n of names) for (const s of variantStrategies(lookup?.(n)?.profile)) out.add(s);
-  return [...out];
-}
-
-/**
- * A lookup of `own` plus the strategies `needed`: those other than `own` come from the registry,
- * which `load` imports only when some are needed (a strategy's Lambda bundle carries only its
- * own rule; see `registry-chunk.ts`). A registry that cannot be loaded leaves them unknown, so
- * the shadows naming them fail (logged and counted) and the answer stands.
- */
-export async function strategiesFor(own: Strategy, needed: readonly string[], load: () => Promise<Registry>): Promise<StrategyLookup> {
-  if (needed.every((n) => n === own.name)) return (name) => (name === own.name ? own : undefined);
-  let other: StrategyLookup = () => undefined;
-  try {
-    other = registryLookup(await load());
-  } catch {
-    // Counted as shadow failures with the strategy named: see runShadows.
-  }
-  return (name) => (name === own.name ? own : other(name));
 }
 
 /** What the variants hook saw of each decision, by batch index, for the decision log. */
@@ -87,18 +69,18 @@ export function variantsHook(strategies: StrategyLookup, idOf: (index: number) =
  * Adds what the variants hook saw (variant, shadow results) to the decisions about to be
  * recorded, then emits the shadow metrics. `decisions[i]` is the request's decision i.
  */
-export function withVariants(decisions: Decision[], records: readonly VariantRecord[]): void {
+export function withVariants(decisions: Decision[], records: readonly VariantRecord[], emit: Emit): void {
   for (let i = 0; i < decisions.length; i++) {
     const r = records[i];
     if (!r) continue;
     if (r.variant) decisions[i]!.variant = r.variant;
     if (r.shadows.length) decisions[i]!.shadows = r.shadows;
   }
-  emitShadowMetrics(records, decisions.map((d) => d.response as FusionResponse));
+  emitShadowMetrics(records, decisions.map((d) => d.response as FusionResponse), emit);
 }
 
 /** Emits ShadowAgreement (the share of decisions agreeing) and ShadowFailures per profile and shadow. */
-export function emitShadowMetrics(records: readonly VariantRecord[], responses: readonly FusionResponse[]): void {
+export function emitShadowMetrics(records: readonly VariantRecord[], responses: readonly FusionResponse[], emit: Emit): void {
   const by = new Map<string, { profile: string; shadow: string; agree: number; compared: number; failed: number }>();
   records.forEach((r, i) => {
     const profile = responses[i]?.profile?.name ?? r.prepared.profile?.profile.name ?? '';
@@ -111,8 +93,8 @@ export function emitShadowMetrics(records: readonly VariantRecord[], responses: 
     }
   });
   for (const m of by.values())
-    emitMetrics(
+    emit(
       { profile: m.profile, shadow: m.shadow },
-      { ...(m.compared ? { [METRIC.shadowAgreement]: m.agree / m.compared } : {}), ...(m.failed ? { [METRIC.shadowFailures]: m.failed } : {}) },
+      { ...(m.compared ? { [SHADOW_METRIC.agreement]: m.agree / m.compared } : {}), ...(m.failed ? { [SHADOW_METRIC.failures]: m.failed } : {}) },
     );
 }

@@ -15,21 +15,23 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** ESM bundles may contain CommonJS dependencies that call `require`: give them one. */
 const REQUIRE_SHIM = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
-/** The file beside a strategy function's bundle holding the whole strategy registry. */
-export const REGISTRY_CHUNK = 'registry.mjs';
+/** The file beside a strategy function's bundle with the shadow and canary code and every strategy. */
+export const VARIANTS_CHUNK = 'variants.mjs';
 
 /**
- * Builds `registry.mjs` after the bundle, with the same esbuild and settings, from the registry
- * module; the strategy's function imports it only when a profile's shadow or canary needs it.
+ * Builds `variants.mjs` after the bundle, with the same esbuild and settings, from
+ * functions/loop/variants-runtime.ts; the strategy's function imports it only when a request's
+ * profile names shadows or a canary.
  */
-function registryChunkHooks(compileParsers: boolean) {
+function variantsChunkHooks(compileParsers: boolean) {
   const esbuild = join(PROJECT_ROOT, 'node_modules', 'esbuild', 'bin', 'esbuild');
   const define = compileParsers ? '' : ' --define:FUSION_COMPILE_PARSERS=false';
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
     afterBundling: (inputDir: string, outputDir: string) => [
-      `"${process.execPath}" "${esbuild}" "${join(inputDir, 'functions/fusion/registry.ts')}" --bundle --format=esm --platform=node --target=node24 --minify --log-level=warning${define} --outfile="${join(outputDir, REGISTRY_CHUNK)}"`,
+      // The commands run as bash -c "...": single quotes only.
+      `'${esbuild}' '${join(inputDir, 'functions/loop/variants-runtime.ts')}' --bundle --format=esm --platform=node --target=node24 --minify --log-level=warning${define} '--outfile=${join(outputDir, VARIANTS_CHUNK)}'`,
     ],
   };
 }
@@ -50,10 +52,10 @@ export interface FusionFunctionProps {
    */
   compileParsers?: boolean;
   /**
-   * Whether `registry.mjs` (every strategy, see functions/http/registry-chunk.ts) is built beside
-   * the bundle, for the shadows and canaries of a strategy's function. Default false.
+   * Whether `variants.mjs` (the shadow and canary code with every strategy, see
+   * functions/http/variants-chunk.ts) is built beside the bundle. Default false.
    */
-  registryChunk?: boolean;
+  variantsChunk?: boolean;
   /**
    * Where failed asynchronous invocations go (S3 notifications invoke asynchronously). Functions
    * without one are only ever invoked synchronously (API Gateway, SQS polling, Step Functions).
@@ -103,9 +105,9 @@ export class FusionFunction extends NodejsFunction {
         banner: REQUIRE_SHIM,
         define: {
           ...(props.compileParsers === false ? { FUSION_COMPILE_PARSERS: 'false' } : {}),
-          ...(props.registryChunk ? { FUSION_REGISTRY_CHUNK: JSON.stringify(`./${REGISTRY_CHUNK}`) } : {}),
+          ...(props.variantsChunk ? { FUSION_VARIANTS_CHUNK: JSON.stringify(`./${VARIANTS_CHUNK}`) } : {}),
         },
-        ...(props.registryChunk ? { commandHooks: registryChunkHooks(props.compileParsers !== false) } : {}),
+        ...(props.variantsChunk ? { commandHooks: variantsChunkHooks(props.compileParsers !== false) } : {}),
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
       },

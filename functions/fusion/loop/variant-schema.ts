@@ -12,7 +12,7 @@ export const VARIANT_LIMITS = { maxShadows: 3, maxName: 64 } as const;
 
 const StrategyName = (field: string) =>
   z
-    .string({ error: `${field} must be the name of a registered strategy, for example "learned" (GET /v1/strategies lists them)` })
+    .string({ error: `${field} must name a strategy, for example "learned"` })
     .check(z.minLength(1, `${field} must not be empty`), z.maxLength(64, `${field} must be at most 64 characters`));
 
 /** A stored model (`{"key", "versionId"?}`) or a model artifact written inline (`"format": "fusion-model"`). */
@@ -23,9 +23,9 @@ export const VariantModel = meta(
       // A record, not a loose object: the same JSON Schema, and the TypeScript client's contract types it alike.
       z.record(z.string(), z.unknown()).check(z.refine((m) => m.format === 'fusion-model', 'an inline model must have "format": "fusion-model"')),
     ],
-    { error: 'model must be {"key": "models/<file>.json"} (a stored model) or a model artifact with "format": "fusion-model"' },
+    { error: 'model must be {"key": "models/<file>.json"} or an inline fusion-model artifact' },
   ),
-  { description: 'A stored model {"key", "versionId"?} under models/, or an inline fusion-model artifact.' },
+  { description: 'A stored model {"key", "versionId"?}, or an inline fusion-model artifact.' },
 );
 
 const weights = z.record(
@@ -53,9 +53,9 @@ export const ShadowSpec = z.strictObject(shadowShape, {
 /** The profile's `shadow` list (at most `VARIANT_LIMITS.maxShadows`). */
 export const ShadowSection = meta(
   z
-    .array(ShadowSpec, { error: 'shadow must be an array of shadows, for example [{"strategy": "learned", "model": {"key": "models/new.json"}}]' })
-    .check(z.maxLength(VARIANT_LIMITS.maxShadows, `shadow allows at most ${VARIANT_LIMITS.maxShadows} shadows; every decision computes each of them`)),
-  { description: 'Strategies or models computed beside every decision and logged; they never change the answer.' },
+    .array(ShadowSpec, { error: 'shadow must be an array of shadows, for example [{"strategy": "product"}]' })
+    .check(z.maxLength(VARIANT_LIMITS.maxShadows, `shadow allows at most ${VARIANT_LIMITS.maxShadows} shadows`)),
+  { description: 'Strategies or models computed after every decision and logged; never answered.' },
 );
 
 const canaryShape = {
@@ -71,7 +71,7 @@ export const CanarySection = meta(
   z.strictObject(canaryShape, {
     error: (i) => (i.code === 'unrecognized_keys' ? `canary has only the fields ${Object.keys(canaryShape).join(', ')}` : 'canary must be an object such as {"model": {"key": "models/new.json"}, "fraction": 0.1}'),
   }),
-  { description: 'A model (and optionally a strategy) that answers `fraction` of the decisions, chosen by a hash of the decisionId (or joinId).' },
+  { description: 'A model (and strategy) answering `fraction` of the decisions, chosen by a hash of the decisionId (or joinId).' },
 );
 
 export type ShadowSpec = z.infer<typeof ShadowSpec>;
