@@ -56,7 +56,8 @@ export function variantsHook(strategies: StrategyLookup, idOf: (index: number) =
       records[index] = { prepared: p, shadows: [] };
       return decide(strategy, p);
     }
-    const before = { ...p };
+    // The input as it was before the answer: a rule with adaptive weights changes it in place.
+    const before = p.adaptive ? { ...p } : p;
     const { response, variant } = decideVariant(strategy, p, idOf(index), strategies);
     const shadows = runShadows(before, response, strategies);
     records[index] = { prepared: before, ...(variant ? { variant } : {}), shadows };

@@ -79,6 +79,9 @@ export function decideVariant(strategy: Strategy, p: Prepared, id: string, strat
   return { response, variant: 'primary' };
 }
 
+// Shadow names by spec: a profile object lives as long as the store caches it.
+const names = new WeakMap<object, string>();
+
 /**
  * Each shadow of `p`'s profile decided on `p` (prepared before the answer was decided) and
  * compared with `answer`: `agree` when it chose the same label. Never throws.
@@ -89,12 +92,14 @@ export function runShadows(p: Prepared, answer: FusionResponse, strategies: Stra
   const out: ShadowResult[] = [];
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i]!;
-    const name = shadowName(spec, i);
+    let name = names.get(spec);
+    if (name === undefined) names.set(spec, (name = shadowName(spec, i)));
     try {
       const rule = strategies(spec.strategy);
       if (!rule) throw new Error(`strategy "${spec.strategy}" is not available here`);
       const model = spec.model ? (p.profile!.shadowModels?.[i] ?? { error: 'its model was not loaded' }) : undefined;
-      const r = fusedLabel(rule, withWeights(withModel({ ...p }, model), spec.weights));
+      // A copy only where a rule could change it: adaptive weights are applied in place.
+      const r = fusedLabel(rule, withWeights(withModel(p.adaptive ? { ...p } : p, model), spec.weights));
       out.push({ name, label: r.label, confidence: r.confidence, agree: r.label === answer.label });
     } catch (e) {
       out.push({ name, error: clip(e instanceof Error ? e.message : String(e)) });
@@ -108,9 +113,11 @@ export function runShadows(p: Prepared, answer: FusionResponse, strategies: Stra
  * one) and the label `decide` would choose, without the answer's other fields (contributions,
  * votes), which nobody reads of a shadow.
  */
+let buffer = new Float64Array(0);
+
 function fusedLabel(rule: Strategy, prepared: Prepared): { label: string; confidence: number } {
   const p = forStrategy(rule, prepared);
-  const f = new Float64Array(p.classes.length);
+  const f = buffer.length === p.classes.length ? buffer : (buffer = new Float64Array(p.classes.length));
   if (rule.distribution) rule.distribution(p, f);
   else rule.combine(p, f);
   const c = chooseLabel(p, f, rule.weighted);
