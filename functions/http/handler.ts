@@ -14,7 +14,7 @@ import type { ProfileLookup } from '../fusion/prepare.js';
 import { type AnyBatchResponse, type AnyResponse, statedTask, taskOf, taskProfiles } from '../fusion/tasks/index.js';
 import type { Strategy } from '../fusion/strategy.js';
 import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
-import { DECISION_ID_HEADER, type Decision, collector, itemDecisionId, newDecisionId, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
+import { DECISION_ID_HEADER, assignDecisionIds, collector, newDecisionId, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
 import { loadProfiles } from '../store/index.js';
 import { httpConfig, invocationEnv } from './config.js';
 import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds, securityHeaders } from './middleware.js';
@@ -81,20 +81,6 @@ function requestDecisionId(event: HttpEvent): string {
   return own ?? header ?? newDecisionId();
 }
 
-/** Sets each answer's `decisionId` and returns the decisions to record. */
-function withDecisionIds(id: string, event: HttpEvent, decided: ReturnType<typeof collector>['decided']): Decision[] {
-  const items = (event.body as { items?: unknown } | null)?.items;
-  const out: Decision[] = new Array(decided.length);
-  for (let i = 0; i < decided.length; i++) {
-    const { prepared, response } = decided[i]!;
-    const own = Array.isArray(items) ? (items[i] as { decisionId?: unknown } | null)?.decisionId : undefined;
-    const decisionId = !Array.isArray(items) ? id : validDecisionId(own) ? own : itemDecisionId(id, i);
-    response.decisionId = decisionId;
-    out[i] = { decisionId, prepared, response };
-  }
-  return out;
-}
-
 /** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
 function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed | undefined, lookup: ProfileLookup | undefined, started: number): HttpResult {
   const { limits, logPayloads } = httpConfig();
@@ -103,7 +89,7 @@ function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: P
   // `parsed` is the classification parse; a request stating another task goes through fuseAny.
   if (parsed && lookup) taskOf(event.body, lookup);
   const result = parsed ? fuseParsed(strategy, parsed, lookup, limits, observe) : fuseAny(strategy, event.body, lookup, limits, observe);
-  const decisions = withDecisionIds(id, event, decided);
+  const decisions = assignDecisionIds(id, event.body, decided);
   const { count, missing, stale, task } = summarise(result);
   if (metrics.enabled)
     emitMetrics(

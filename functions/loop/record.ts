@@ -29,6 +29,8 @@ export interface RecorderConfig {
   payloads: boolean;
   /** The local store directory the lines are also appended to (set by `recordLocally`). */
   localDir?: string;
+  /** Whether lines go to stdout (default true; the CLI, whose stdout may be its output, turns it off). */
+  stdout: boolean;
 }
 
 const configs = new WeakMap<NodeJS.ProcessEnv, RecorderConfig>();
@@ -51,15 +53,21 @@ export function sampleRate(env: NodeJS.ProcessEnv): number {
 export function recorderConfig(env: NodeJS.ProcessEnv = process.env): RecorderConfig {
   let config = configs.get(env);
   if (!config) {
-    config = { sample: sampleRate(env), payloads: logPayloads(env) };
+    config = { sample: sampleRate(env), payloads: logPayloads(env), stdout: true };
     configs.set(env, config);
   }
   return config;
 }
 
-/** Also appends the decision lines of invocations seeing `env` to the local store `dir` (the local server and CLI call this). */
-export function recordLocally(env: NodeJS.ProcessEnv, dir: string): void {
-  recorderConfig(env).localDir = dir;
+/**
+ * Also appends the decision lines of invocations seeing `env` to the local store `dir` (the
+ * local server and the CLI call this); `stdout: false` keeps them off stdout.
+ */
+export function recordLocally(env: NodeJS.ProcessEnv, dir: string, opts: { stdout?: boolean } = {}): RecorderConfig {
+  const config = recorderConfig(env);
+  config.localDir = dir;
+  if (opts.stdout !== undefined) config.stdout = opts.stdout;
+  return config;
 }
 
 /** A fresh decision id (a UUID). */
@@ -85,6 +93,8 @@ export interface Decision {
   joinId?: string;
   variant?: 'primary' | 'canary';
   shadows?: ShadowResult[];
+  /** This decision's own latency, when it differs from the request's (a batch line's). */
+  latencyMs?: number;
 }
 
 /** What a whole request shares: where it came from and how long its answer took. */
@@ -102,6 +112,23 @@ export function collector(): { observe: DecisionObserver; decided: { prepared: A
 }
 
 /**
+ * Gives each answer of one request (single or batch) its `decisionId` and returns the decisions
+ * to record: a single request's is `id`; batch item i's is its own `decisionId`, else `<id>:<i>`.
+ */
+export function assignDecisionIds(id: string, input: unknown, decided: ReturnType<typeof collector>['decided']): Decision[] {
+  const items = (input as { items?: unknown } | null)?.items;
+  const out: Decision[] = new Array(decided.length);
+  for (let i = 0; i < decided.length; i++) {
+    const { prepared, response } = decided[i]!;
+    const own = Array.isArray(items) ? (items[i] as { decisionId?: unknown } | null)?.decisionId : undefined;
+    const decisionId = !Array.isArray(items) ? id : validDecisionId(own) ? own : itemDecisionId(id, i);
+    response.decisionId = decisionId;
+    out[i] = { decisionId, prepared, response };
+  }
+  return out;
+}
+
+/**
  * Records `decisions` of one request: the sampled ones as decision lines (stdout, and the local
  * store when set) and as label-free metrics. Never throws: a failure is logged as a warning.
  */
@@ -114,7 +141,7 @@ export function recordDecisions(decisions: readonly Decision[], ctx: RecordConte
     for (const d of decisions) {
       if (!sampled(config.sample, unitHash(d.decisionId))) continue;
       const line = decisionLine(
-        { decisionId: d.decisionId, joinId: d.joinId, source: ctx.source, latencyMs: ctx.latencyMs, payloads: config.payloads, time, variant: d.variant, shadows: d.shadows },
+        { decisionId: d.decisionId, joinId: d.joinId, source: ctx.source, latencyMs: d.latencyMs ?? ctx.latencyMs, payloads: config.payloads, time, variant: d.variant, shadows: d.shadows },
         d.prepared,
         d.response,
       );
@@ -122,7 +149,7 @@ export function recordDecisions(decisions: readonly Decision[], ctx: RecordConte
       text += `${JSON.stringify(line)}\n`;
     }
     if (!text) return;
-    process.stdout.write(text);
+    if (config.stdout) process.stdout.write(text);
     if (config.localDir) appendLocal(config.localDir, time, text);
     if (metrics.enabled) emitModalityMetrics(kept);
   } catch (e) {
