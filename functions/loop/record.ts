@@ -8,7 +8,7 @@
  * per-modality metrics. Recording never changes or fails an answer.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FusionError } from '../fusion/errors.js';
 import type { DecisionObserver } from '../fusion/fuse.js';
@@ -105,6 +105,15 @@ export interface RecordContext {
   time?: Date;
 }
 
+// The time of a line, formatted once per millisecond: busy servers decide many per millisecond.
+let lastMs = -1;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) (lastMs = ms), (lastIso = new Date(ms).toISOString());
+  return lastIso;
+}
+
 /** Collects the core's decisions of one call: pass `observe` to `fuseAny`/`fuseParsed`, then read `decided`. */
 export function collector(): { observe: DecisionObserver; decided: { prepared: AnyPrepared; response: AnyDecision }[] } {
   const decided: { prepared: AnyPrepared; response: AnyDecision }[] = [];
@@ -135,7 +144,7 @@ export function assignDecisionIds(id: string, input: unknown, decided: ReturnTyp
 export function recordDecisions(decisions: readonly Decision[], ctx: RecordContext, config: RecorderConfig = recorderConfig()): void {
   if (decisions.length === 0 || config.sample <= 0) return;
   try {
-    const time = ctx.time ?? new Date();
+    const time = ctx.time ? ctx.time.toISOString() : isoNow();
     let text = '';
     const kept: DecisionLine[] = [];
     for (const d of decisions) {
@@ -157,13 +166,20 @@ export function recordDecisions(decisions: readonly Decision[], ctx: RecordConte
   }
 }
 
-let madeDir = '';
+// The local file open for appending, kept open between writes (one per day and process).
+let openFile: { path: string; fd: number } | undefined;
 
 /** Appends to `<dir>/decisions/dt=<day>/local-<pid>.jsonl`: one write per request, nothing held in memory. */
-function appendLocal(dir: string, time: Date, text: string): void {
-  const day = join(dir, PREFIX.decisions, `dt=${time.toISOString().slice(0, 10)}`);
-  if (day !== madeDir) (mkdirSync(day, { recursive: true }), (madeDir = day));
-  appendFileSync(join(day, `local-${process.pid}.jsonl`), text);
+function appendLocal(dir: string, time: string, text: string): void {
+  const day = join(dir, PREFIX.decisions, `dt=${time.slice(0, 10)}`);
+  const path = join(day, `local-${process.pid}.jsonl`);
+  if (openFile?.path !== path) {
+    if (openFile) closeSync(openFile.fd);
+    openFile = undefined;
+    mkdirSync(day, { recursive: true });
+    openFile = { path, fd: openSync(path, 'a') };
+  }
+  writeSync(openFile.fd, text);
 }
 
 type Sums = Partial<Record<MetricName, number>>;

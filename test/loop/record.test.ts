@@ -46,8 +46,11 @@ describe('the decision line of each task', () => {
       latencyMs: 1.235,
       time: '1970-01-01T00:00:00.000Z',
       modalities: { text: { label: 'pos', confidence: 0.8, weight: 1 }, audio: { label: 'neg', confidence: 0.9, weight: 1 } },
-      output: { label: (d!.response as { label: string }).label, confidence: (d!.response as { confidence: number }).confidence },
+      output: { label: (d!.response as { label: string }).label },
     });
+    // Shares and probabilities are rounded to 6 decimals in the line.
+    expect((line.output as { confidence: number }).confidence).toBeCloseTo((d!.response as { confidence: number }).confidence, 6);
+    expect((line.output as { confidence: number }).confidence).toBe(Math.round((d!.response as { confidence: number }).confidence * 1e6) / 1e6);
     expect(line.inputs).toBeUndefined();
     expect(decisionLine({ ...ctx, payloads: true }, d!.prepared, d!.response).inputs).toEqual({ text: { probabilities: [0.2, 0.8] }, audio: { label: 'neg', confidence: 0.9 } });
   });
