@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { STRATEGY_NAMES, getStrategy } from '../fusion/index.js';
 import { type ProfileLoader, runBatch } from '../events/batch-core.js';
 import { READ_CHUNK_BYTES, type Sink, maxLineBytes, readLines, writableSink } from '../events/lines.js';
-import { recordLocally } from '../loop/record.js';
+import { flushDecisionLog, recordLocally } from '../loop/record.js';
 import { LOCAL_STORE_DIR, createStore } from '../store/index.js';
 import { EXIT, type Io, fail, fileError, usage, parseCommand } from './io.js';
 import { readProfileFile } from './profile-arg.js';
@@ -83,6 +83,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       });
     } finally {
       bar?.stop();
+      flushDecisionLog();
       await Promise.all([output.end?.(), errors?.end()]);
     }
     io.stderr.write(`${JSON.stringify(summary)}\n`);

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FusionError } from '../fusion/errors.js';
 import type { DecisionObserver } from '../fusion/fuse.js';
 import { type AnyDecision, type AnyPrepared, type DecisionLine, type ShadowResult, decisionLine, sampled } from '../fusion/loop/decision-log.js';
@@ -166,20 +166,46 @@ export function recordDecisions(decisions: readonly Decision[], ctx: RecordConte
   }
 }
 
-// The local file open for appending, kept open between writes (one per day and process).
-let openFile: { path: string; fd: number } | undefined;
+// Local lines wait in a small buffer, written at most every 200 ms or when 64 KiB are waiting
+// (a synchronous write each request would cost more than the request itself on a slow disk), so
+// memory stays bounded; `flushDecisionLog` writes them now, and runs at process exit.
+const LOCAL_FLUSH_MS = 200;
+const LOCAL_MAX_BUFFER = 64 * 1024;
+let pendingPath = '';
+let pendingText = '';
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+let open: { path: string; fd: number } | undefined;
+let exitHook = false;
 
-/** Appends to `<dir>/decisions/dt=<day>/local-<pid>.jsonl`: one write per request, nothing held in memory. */
+/** Queues lines for `<dir>/decisions/dt=<day>/local-<pid>.jsonl`. */
 function appendLocal(dir: string, time: string, text: string): void {
-  const day = join(dir, PREFIX.decisions, `dt=${time.slice(0, 10)}`);
-  const path = join(day, `local-${process.pid}.jsonl`);
-  if (openFile?.path !== path) {
-    if (openFile) closeSync(openFile.fd);
-    openFile = undefined;
-    mkdirSync(day, { recursive: true });
-    openFile = { path, fd: openSync(path, 'a') };
+  const path = join(dir, PREFIX.decisions, `dt=${time.slice(0, 10)}`, `local-${process.pid}.jsonl`);
+  if (pendingPath !== path) flushDecisionLog();
+  pendingPath = path;
+  pendingText += text;
+  if (pendingText.length >= LOCAL_MAX_BUFFER) flushDecisionLog();
+  else flushTimer ??= setTimeout(flushDecisionLog, LOCAL_FLUSH_MS).unref();
+  if (!exitHook) (exitHook = true), process.once('exit', flushDecisionLog);
+}
+
+/** Writes the decision lines waiting for the local store (the local server calls it on close). */
+export function flushDecisionLog(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (!pendingText) return;
+  const [path, text] = [pendingPath, pendingText];
+  pendingText = '';
+  try {
+    if (open?.path !== path) {
+      if (open) closeSync(open.fd);
+      open = undefined;
+      mkdirSync(dirname(path), { recursive: true });
+      open = { path, fd: openSync(path, 'a') };
+    }
+    writeSync(open.fd, text);
+  } catch (e) {
+    logger.warn('decision log: the local store could not be written', { path, error: (e as Error).message?.slice(0, 500) });
   }
-  writeSync(openFile.fd, text);
 }
 
 type Sums = Partial<Record<MetricName, number>>;

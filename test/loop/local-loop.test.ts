@@ -12,6 +12,7 @@ import { main } from '../../functions/cli/main.js';
 import { feedbackLine } from '../../functions/fusion/loop/feedback.js';
 import { DecisionLine } from '../../functions/fusion/loop/decision-log.js';
 import { type LocalServer, startServer } from '../../functions/local/server.js';
+import { flushDecisionLog } from '../../functions/loop/record.js';
 
 const HEADER = 'x-fusion-decision-id';
 const REQUEST = { classes: ['neg', 'pos'], predictions: { text: { probabilities: [0.3, 0.7] }, audio: { logits: [0.1, 0.4] } } };
@@ -57,6 +58,7 @@ async function post(base: LocalServer, body: unknown, headers: Record<string, st
 }
 
 async function storeLines(root: string): Promise<DecisionLine[]> {
+  flushDecisionLog(); // the local server writes its store every 200 ms
   const days = await readdir(join(root, 'decisions'));
   const out: DecisionLine[] = [];
   for (const day of days)
@@ -124,6 +126,7 @@ describe('decision log over HTTP (local server)', () => {
     const day = new Date().toISOString().slice(0, 10);
     await mkdir(join(dir, 'feedback', `dt=${day}`), { recursive: true });
     await writeFile(join(dir, 'feedback', `dt=${day}`, 'local.jsonl'), `${JSON.stringify(feedbackLine({ decisionId: id, label: 'negative' }))}\n`);
+    flushDecisionLog(); // as the server does within 200 ms
     let stdout = '';
     let stderr = '';
     const io: Io = { stdin: process.stdin, stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, env: { PATH: process.env.PATH, FUSION_STORE_DIR: dir } };

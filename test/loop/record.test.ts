@@ -6,7 +6,7 @@ import { fuseAny } from '../../functions/fusion/fuse.js';
 import { DecisionLine, decisionLine } from '../../functions/fusion/loop/decision-log.js';
 import { unitHash } from '../../functions/fusion/loop/variant.js';
 import { average } from '../../functions/fusion/rules/average.js';
-import { type Decision, type RecorderConfig, assignDecisionIds, collector, modalitySums, recordDecisions, recorderConfig } from '../../functions/loop/record.js';
+import { type Decision, type RecorderConfig, assignDecisionIds, collector, flushDecisionLog, modalitySums, recordDecisions, recorderConfig } from '../../functions/loop/record.js';
 import { METRIC } from '../../functions/observability.js';
 
 /** Fuses `input` with the average rule and returns its decisions with ids `d-<i>` (or the request's). */
@@ -151,11 +151,17 @@ describe('recordDecisions', () => {
     const time = new Date('2026-11-30T23:59:59Z');
     expect(captured(() => recordDecisions(ds, { source: 'batch', latencyMs: 0, time }, config({ localDir: dir, stdout: false })))).toEqual([]);
     recordDecisions(ds, { source: 'batch', latencyMs: 0, time }, config({ localDir: dir, stdout: false }));
+    // Written within 200 ms without being asked (a small buffer, not a write per request).
+    await new Promise((r) => setTimeout(r, 400));
     const day = join(dir, 'decisions', 'dt=2026-11-30');
     const files = await readdir(day);
     expect(files).toEqual([`local-${process.pid}.jsonl`]);
     const lines = (await readFile(join(day, files[0]!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.decisionId)).toEqual(['local-1', 'local-1']);
+    // Another day goes to its own partition; flushDecisionLog writes at once.
+    recordDecisions(ds, { source: 'batch', latencyMs: 0, time: new Date('2026-12-01T00:00:00Z') }, config({ localDir: dir, stdout: false }));
+    flushDecisionLog();
+    expect(await readdir(join(dir, 'decisions'))).toEqual(['dt=2026-11-30', 'dt=2026-12-01']);
   });
 
   it('should reject a bad FUSION_DECISION_LOG_SAMPLE at configuration, naming it, and default to 1', () => {
