@@ -14,7 +14,7 @@ import type { ProfileLookup } from '../fusion/prepare.js';
 import { type AnyBatchResponse, type AnyResponse, statedTask, taskOf, taskProfiles } from '../fusion/tasks/index.js';
 import type { Strategy } from '../fusion/strategy.js';
 import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
-import { DECISION_ID_HEADER, type Decision, collector, itemDecisionId, newDecisionId, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
+import { DECISION_ID_HEADER, assignDecisionIds, collector, decisionIdAt, newDecisionId, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
 import { loadProfiles } from '../store/index.js';
 import { httpConfig, invocationEnv } from './config.js';
 import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds, securityHeaders } from './middleware.js';
@@ -83,26 +83,6 @@ function requestDecisionId(event: HttpEvent): string {
   return own ?? header ?? newDecisionId();
 }
 
-/** The id of decision `i` of the request whose id is `id`: its own, or a batch item's. */
-function decisionIdOf(id: string, event: HttpEvent, i: number): string {
-  const items = (event.body as { items?: unknown } | null)?.items;
-  if (!Array.isArray(items)) return id;
-  const own = (items[i] as { decisionId?: unknown } | null)?.decisionId;
-  return validDecisionId(own) ? own : itemDecisionId(id, i);
-}
-
-/** Sets each answer's `decisionId` and returns the decisions to record. */
-function withDecisionIds(id: string, event: HttpEvent, decided: ReturnType<typeof collector>['decided']): Decision[] {
-  const out: Decision[] = new Array(decided.length);
-  for (let i = 0; i < decided.length; i++) {
-    const { prepared, response } = decided[i]!;
-    const decisionId = decisionIdOf(id, event, i);
-    response.decisionId = decisionId;
-    out[i] = { decisionId, prepared, response };
-  }
-  return out;
-}
-
 /** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
 function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed | undefined, lookup: ProfileLookup | undefined, started: number, variants?: VariantsRuntime): HttpResult {
   const { limits, logPayloads } = httpConfig();
@@ -111,10 +91,10 @@ function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: P
   // `parsed` is the classification parse; a request stating another task goes through fuseAny.
   if (parsed && lookup) taskOf(event.body, lookup);
   // The variants hook (profiles with shadows or a canary) picks the canary from each decision's id.
-  const hook = variants?.hook((i) => decisionIdOf(id, event, i));
+  const hook = variants?.hook((i) => decisionIdAt(id, event.body, i));
   const options = hook ? { ...limits, decide: hook.decide } : limits;
   const result = parsed ? fuseParsed(strategy, parsed, lookup, options, observe) : fuseAny(strategy, event.body, lookup, options, observe);
-  const decisions = withDecisionIds(id, event, decided);
+  const decisions = assignDecisionIds(id, event.body, decided);
   if (hook) variants!.finish(decisions, hook.records, emitMetrics);
   const { count, missing, stale, task } = summarise(result);
   if (metrics.enabled)

@@ -13,7 +13,7 @@ import { httpConfig, withEnv } from '../http/config.js';
 import type { HttpHandler } from '../http/handler.js';
 import { type HttpResult, json } from '../http/middleware.js';
 import { DEFAULT_ENTRY, ENTRIES, entryFile, matchRoute } from '../http/routes.js';
-import { recordLocally, recorderConfig } from '../loop/record.js';
+import { flushDecisionLog, recordLocally, recorderConfig } from '../loop/record.js';
 import { logger } from '../observability.js';
 import { playgroundResponse } from '../playground/serve.js';
 import { LOCAL_STORE_DIR } from '../store/index.js';
@@ -180,6 +180,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<LocalServer
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        flushDecisionLog();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

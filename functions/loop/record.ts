@@ -8,8 +8,8 @@
  * per-modality metrics. Recording never changes or fails an answer.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { FusionError } from '../fusion/errors.js';
 import type { DecisionObserver } from '../fusion/fuse.js';
 import { type AnyDecision, type AnyPrepared, type DecisionLine, type ShadowResult, decisionLine, sampled } from '../fusion/loop/decision-log.js';
@@ -29,6 +29,8 @@ export interface RecorderConfig {
   payloads: boolean;
   /** The local store directory the lines are also appended to (set by `recordLocally`). */
   localDir?: string;
+  /** Whether lines go to stdout (default true; the CLI, whose stdout may be its output, turns it off). */
+  stdout: boolean;
 }
 
 const configs = new WeakMap<NodeJS.ProcessEnv, RecorderConfig>();
@@ -51,15 +53,21 @@ export function sampleRate(env: NodeJS.ProcessEnv): number {
 export function recorderConfig(env: NodeJS.ProcessEnv = process.env): RecorderConfig {
   let config = configs.get(env);
   if (!config) {
-    config = { sample: sampleRate(env), payloads: logPayloads(env) };
+    config = { sample: sampleRate(env), payloads: logPayloads(env), stdout: true };
     configs.set(env, config);
   }
   return config;
 }
 
-/** Also appends the decision lines of invocations seeing `env` to the local store `dir` (the local server and CLI call this). */
-export function recordLocally(env: NodeJS.ProcessEnv, dir: string): void {
-  recorderConfig(env).localDir = dir;
+/**
+ * Also appends the decision lines of invocations seeing `env` to the local store `dir` (the
+ * local server and the CLI call this); `stdout: false` keeps them off stdout.
+ */
+export function recordLocally(env: NodeJS.ProcessEnv, dir: string, opts: { stdout?: boolean } = {}): RecorderConfig {
+  const config = recorderConfig(env);
+  config.localDir = dir;
+  if (opts.stdout !== undefined) config.stdout = opts.stdout;
+  return config;
 }
 
 /** A fresh decision id (a UUID). */
@@ -85,6 +93,8 @@ export interface Decision {
   joinId?: string;
   variant?: 'primary' | 'canary';
   shadows?: ShadowResult[];
+  /** This decision's own latency, when it differs from the request's (a batch line's). */
+  latencyMs?: number;
 }
 
 /** What a whole request shares: where it came from and how long its answer took. */
@@ -95,10 +105,42 @@ export interface RecordContext {
   time?: Date;
 }
 
+// The time of a line, formatted once per millisecond: busy servers decide many per millisecond.
+let lastMs = -1;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) (lastMs = ms), (lastIso = new Date(ms).toISOString());
+  return lastIso;
+}
+
 /** Collects the core's decisions of one call: pass `observe` to `fuseAny`/`fuseParsed`, then read `decided`. */
 export function collector(): { observe: DecisionObserver; decided: { prepared: AnyPrepared; response: AnyDecision }[] } {
   const decided: { prepared: AnyPrepared; response: AnyDecision }[] = [];
   return { observe: (prepared, response) => void decided.push({ prepared, response }), decided };
+}
+
+/** The id of decision `i` of a request whose id is `id` (the rule of `assignDecisionIds`); the canary is chosen from it before deciding. */
+export function decisionIdAt(id: string, input: unknown, i: number): string {
+  const items = (input as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) return id;
+  const own = (items[i] as { decisionId?: unknown } | null)?.decisionId;
+  return validDecisionId(own) ? own : itemDecisionId(id, i);
+}
+
+/**
+ * Gives each answer of one request (single or batch) its `decisionId` and returns the decisions
+ * to record: a single request's is `id`; batch item i's is its own `decisionId`, else `<id>:<i>`.
+ */
+export function assignDecisionIds(id: string, input: unknown, decided: ReturnType<typeof collector>['decided']): Decision[] {
+  const out: Decision[] = new Array(decided.length);
+  for (let i = 0; i < decided.length; i++) {
+    const { prepared, response } = decided[i]!;
+    const decisionId = decisionIdAt(id, input, i);
+    response.decisionId = decisionId;
+    out[i] = { decisionId, prepared, response };
+  }
+  return out;
 }
 
 /**
@@ -108,13 +150,13 @@ export function collector(): { observe: DecisionObserver; decided: { prepared: A
 export function recordDecisions(decisions: readonly Decision[], ctx: RecordContext, config: RecorderConfig = recorderConfig()): void {
   if (decisions.length === 0 || config.sample <= 0) return;
   try {
-    const time = ctx.time ?? new Date();
+    const time = ctx.time ? ctx.time.toISOString() : isoNow();
     let text = '';
     const kept: DecisionLine[] = [];
     for (const d of decisions) {
       if (!sampled(config.sample, unitHash(d.decisionId))) continue;
       const line = decisionLine(
-        { decisionId: d.decisionId, joinId: d.joinId, source: ctx.source, latencyMs: ctx.latencyMs, payloads: config.payloads, time, variant: d.variant, shadows: d.shadows },
+        { decisionId: d.decisionId, joinId: d.joinId, source: ctx.source, latencyMs: d.latencyMs ?? ctx.latencyMs, payloads: config.payloads, time, variant: d.variant, shadows: d.shadows },
         d.prepared,
         d.response,
       );
@@ -122,7 +164,7 @@ export function recordDecisions(decisions: readonly Decision[], ctx: RecordConte
       text += `${JSON.stringify(line)}\n`;
     }
     if (!text) return;
-    process.stdout.write(text);
+    if (config.stdout) process.stdout.write(text);
     if (config.localDir) appendLocal(config.localDir, time, text);
     if (metrics.enabled) emitModalityMetrics(kept);
   } catch (e) {
@@ -130,13 +172,46 @@ export function recordDecisions(decisions: readonly Decision[], ctx: RecordConte
   }
 }
 
-let madeDir = '';
+// Local lines wait in a small buffer, written at most every 200 ms or when 64 KiB are waiting
+// (a synchronous write each request would cost more than the request itself on a slow disk), so
+// memory stays bounded; `flushDecisionLog` writes them now, and runs at process exit.
+const LOCAL_FLUSH_MS = 200;
+const LOCAL_MAX_BUFFER = 64 * 1024;
+let pendingPath = '';
+let pendingText = '';
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+let open: { path: string; fd: number } | undefined;
+let exitHook = false;
 
-/** Appends to `<dir>/decisions/dt=<day>/local-<pid>.jsonl`: one write per request, nothing held in memory. */
-function appendLocal(dir: string, time: Date, text: string): void {
-  const day = join(dir, PREFIX.decisions, `dt=${time.toISOString().slice(0, 10)}`);
-  if (day !== madeDir) (mkdirSync(day, { recursive: true }), (madeDir = day));
-  appendFileSync(join(day, `local-${process.pid}.jsonl`), text);
+/** Queues lines for `<dir>/decisions/dt=<day>/local-<pid>.jsonl`. */
+function appendLocal(dir: string, time: string, text: string): void {
+  const path = join(dir, PREFIX.decisions, `dt=${time.slice(0, 10)}`, `local-${process.pid}.jsonl`);
+  if (pendingPath !== path) flushDecisionLog();
+  pendingPath = path;
+  pendingText += text;
+  if (pendingText.length >= LOCAL_MAX_BUFFER) flushDecisionLog();
+  else flushTimer ??= setTimeout(flushDecisionLog, LOCAL_FLUSH_MS).unref();
+  if (!exitHook) (exitHook = true), process.once('exit', flushDecisionLog);
+}
+
+/** Writes the decision lines waiting for the local store (the local server calls it on close). */
+export function flushDecisionLog(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (!pendingText) return;
+  const [path, text] = [pendingPath, pendingText];
+  pendingText = '';
+  try {
+    if (open?.path !== path) {
+      if (open) closeSync(open.fd);
+      open = undefined;
+      mkdirSync(dirname(path), { recursive: true });
+      open = { path, fd: openSync(path, 'a') };
+    }
+    writeSync(open.fd, text);
+  } catch (e) {
+    logger.warn('decision log: the local store could not be written', { path, error: (e as Error).message?.slice(0, 500) });
+  }
 }
 
 type Sums = Partial<Record<MetricName, number>>;
