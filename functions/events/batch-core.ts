@@ -12,6 +12,9 @@ import {
   referencedProfiles,
   toProblem,
 } from '../fusion/index.js';
+import { knownStrategy } from '../fusion/registry.js';
+import { profilesWithVariants, variantsHook, withVariants } from '../loop/variants.js';
+import { emitMetrics } from '../observability.js';
 import { type Decision, type RecorderConfig, collector, itemDecisionId, newDecisionId, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
 import { type Line, LineFault, type Sink, parseLine } from './lines.js';
 
@@ -106,11 +109,15 @@ function lineFuser(options: BatchOptions, pending: Pending): LineFuser {
     try {
       const started = performance.now();
       const { observe, decided } = collector();
-      const result = fuseOneAny(s, input, lookup, {}, observe);
       const own = isObject(input) ? input.decisionId : undefined;
       const decisionId = validDecisionId(own) ? own : itemDecisionId(runId, line);
+      // Profiles with shadows or a canary: the canary is chosen from the decision id, shadows run after the answer.
+      const hook = profilesWithVariants(lookup, refs) ? variantsHook(knownStrategy, () => decisionId) : undefined;
+      const result = fuseOneAny(s, input, lookup, hook ? { decide: hook.decide } : {}, observe);
       result.decisionId = decisionId;
-      pending.decisions.push({ decisionId, prepared: decided[0]!.prepared, response: result, latencyMs: performance.now() - started });
+      const decision: Decision = { decisionId, prepared: decided[0]!.prepared, response: result, latencyMs: performance.now() - started };
+      if (hook) withVariants([decision], hook.records, emitMetrics);
+      pending.decisions.push(decision);
       return { id, line, result };
     } catch (e) {
       if (e instanceof UnavailableError) throw e;

@@ -24,8 +24,10 @@ import {
   toProblem,
 } from '../fusion/index.js';
 import { fuseLimits } from '../limits.js';
-import { type Decision, assignDecisionIds, collector, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
-import { logger, metrics } from '../observability.js';
+import { type Decision, assignDecisionIds, collector, decisionIdAt, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
+import { knownStrategy } from '../fusion/registry.js';
+import { profilesWithVariants, variantsHook, withVariants } from '../loop/variants.js';
+import { emitMetrics, logger, metrics } from '../observability.js';
 import { createStore, loadProfiles } from '../store/index.js';
 import { BatchedSender, type ResultMessage, sqsClient } from './results-queue.js';
 import { isJoinMessage, joinAnswer } from '../joins/sqs.js';
@@ -106,8 +108,12 @@ async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: 
     // An answer SQS cannot carry is replaced by a problem answer: retrying could never deliver it.
     const maxResponseBytes = Math.min(limits.maxResponseBytes, SQS_MAX_BYTES);
     const { observe, decided } = collector();
-    const result = fuse(strategy, request, lookup, { ...limits, maxResponseBytes }, observe);
-    const decisions = assignDecisionIds(validDecisionId(request.decisionId) ? request.decisionId : record.messageId, request, decided);
+    const base = validDecisionId(request.decisionId) ? request.decisionId : record.messageId;
+    // Profiles with shadows or a canary: the canary is chosen from each decision's id, shadows run after the answer.
+    const hook = profilesWithVariants(lookup, names) ? variantsHook(knownStrategy, (i) => decisionIdAt(base, request, i)) : undefined;
+    const result = fuse(strategy, request, lookup, { ...limits, maxResponseBytes, ...(hook ? { decide: hook.decide } : {}) }, observe);
+    const decisions = assignDecisionIds(base, request, decided);
+    if (hook) withVariants(decisions, hook.records, emitMetrics);
     const answer = JSON.stringify({ ...reply, result });
     if (Buffer.byteLength(answer) > SQS_MAX_BYTES)
       throw new FusionError('response-too-large', `The answer has ${Buffer.byteLength(answer)} bytes, over SQS's message limit of ${SQS_MAX_BYTES}. Send smaller batches, or use the S3 batch input.`);

@@ -11,7 +11,8 @@ import { JOIN_LIMITS, type JoinDecision, type JoinOutcome, type JoinState } from
 import type { ResolvedProfile } from '../fusion/prepare.js';
 import { InvalidRequestError } from '../fusion/errors.js';
 import { type RecorderConfig, collector, recordDecisions, recorderConfig } from '../loop/record.js';
-import { fuseArrived, knownStrategy } from '../fusion/join/reducer.js';
+import { fuseArrived } from '../fusion/join/reducer.js';
+import { knownStrategy } from '../fusion/registry.js';
 import { runShadows } from '../fusion/loop/shadow.js';
 import type { Prepared } from '../fusion/prepare.js';
 import { withVariants } from '../loop/variants.js';

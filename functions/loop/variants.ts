@@ -36,6 +36,14 @@ export function registryLookup(registry: Registry): StrategyLookup {
   };
 }
 
+/** Whether any of the profiles `names` (loaded in `lookup`) names shadows or a canary. */
+export function profilesWithVariants(lookup: ((name: string) => { profile: { shadow?: unknown[]; canary?: unknown } } | undefined) | undefined, names: readonly string[]): boolean {
+  return names.some((n) => {
+    const p = lookup?.(n)?.profile;
+    return p?.canary !== undefined || (p?.shadow?.length ?? 0) > 0;
+  });
+}
+
 /** What the variants hook saw of each decision, by batch index, for the decision log. */
 export interface VariantRecord {
   prepared: Prepared;

@@ -8,10 +8,10 @@
 import { FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
 import { type DecisionObserver, fuseOneAny } from '../fuse.js';
 import type { Prepared, ResolvedProfile } from '../prepare.js';
-import { type StrategyLookup, decideVariant } from '../loop/shadow.js';
+import { decideVariant } from '../loop/shadow.js';
 import type { Strategy } from '../strategy.js';
 import { problem, toProblem } from '../problem.js';
-import { STRATEGY_NAMES, getStrategy } from '../registry.js';
+import { STRATEGY_NAMES, getStrategy, knownStrategy } from '../registry.js';
 import { joinSectionErrors } from './check.js';
 import type { FusionResponse, Prediction } from '../schemas.js';
 import type { Arrival, ArrivalTimes, JoinOutcome, JoinPending, JoinSection, JoinState } from './schema.js';
@@ -149,9 +149,6 @@ export function fuseArrived(state: Pick<JoinState, 'arrivals' | 'joinId' | 'prof
   const options = ctx.profile.profile.canary ? { decide: (s: Strategy, p: Prepared) => decideVariant(s, p, state.joinId, knownStrategy).response } : {};
   return fuseOneAny(getStrategy(ctx.join.strategy), { id: state.joinId, profile: state.profile, predictions }, () => ctx.profile, options, observe) as FusionResponse;
 }
-
-/** A registered strategy by name, or undefined (the canary's, which publish checked). */
-export const knownStrategy: StrategyLookup = (name) => ((STRATEGY_NAMES as string[]).includes(name) ? getStrategy(name) : undefined);
 
 function times(state: JoinState, arrived: string[]): ArrivalTimes {
   const out: ArrivalTimes = {};
