@@ -184,7 +184,7 @@ describe('a strategy bundle without the AWS SDK', () => {
       expect(JSON.parse(result.profile.body).detail).toMatch(/AWS SDK could not be loaded \(ERR_MODULE_NOT_FOUND\)/);
       // Powertools writes WARN and ERROR lines to stderr, the rest to stdout.
       const logs = [...lines, ...stderr.split('\n')].filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; message: string; profile?: string });
-      expect(logs.find((l) => l.message.startsWith('profile preload failed'))).toMatchObject({ level: 'WARN', profile: 'sentiment' });
+      expect(logs.find((l) => l.message?.startsWith('profile preload failed'))).toMatchObject({ level: 'WARN', profile: 'sentiment' });
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

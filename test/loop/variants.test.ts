@@ -190,6 +190,14 @@ describe('the core: decideVariant and runShadows', () => {
     }
   });
 
+  it('should send a share of 10,000 decisions to the canary within binomial bounds (4 sigma)', () => {
+    const r = resolved({ canary: { model: { key: 'models/pos.json' }, fraction: 0.2 } }, { canaryModel: { model: pos } });
+    const p = prepare({ ...REQUEST, profile: 'p' }, () => r);
+    let canary = 0;
+    for (let i = 0; i < 10_000; i++) if (decideVariant(learned, p, `d-${i}`, strategies).variant === 'canary') canary++;
+    expect(Math.abs(canary - 2000)).toBeLessThan(4 * Math.sqrt(10_000 * 0.2 * 0.8));
+  });
+
   it('should leave canary decisions to the primary when the canary model failed to load', () => {
     const r = resolved({ canary: { model: { key: 'models/x.json' }, fraction: 1 } }, { canaryModel: { error: 'no such model' } });
     const d = decideVariant(learned, prepare({ ...REQUEST, profile: 'p' }, () => r), 'any', strategies);
