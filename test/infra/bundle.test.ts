@@ -111,13 +111,17 @@ describe('bundles at run time (Node 24, ESM)', () => {
 const BUDGET: Record<string, number> = {
   // Over the issue's 150 KB goal since the regression and multi-label forms joined every strategy
   // (bench/README.md, "Cold start"): the budget holds today's size so that it cannot grow further.
-  ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 160_000])),
+  // Issue 19 added to every strategy bundle about 7 KB for the decision log's recorder and 4.3 KB
+  // for the profile's shadow and canary sections and the store's loading of their models (the
+  // shadow and canary code itself is in variants.mjs beside the bundle): 167 to 171 KB measured.
+  ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 172_000])),
   MetaFunction: 210_000,
-  S3BatchFunction: 200_000,
-  SqsFunction: 220_000,
+  // The batch and queue functions carry the shadow code itself (+7 KB), besides the recorder.
+  S3BatchFunction: 208_000,
+  SqsFunction: 227_000,
   RetrainFunction: 1_050_000,
   JoinsFunction: 220_000,
-  JoinTimerFunction: 220_000,
+  JoinTimerFunction: 221_000,
 };
 
 describe('bundle sizes', () => {
