@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type ResolvedProfile, fuseOne, getStrategy } from '../../functions/fusion/index.js';
-import * as registry from '../../functions/fusion/registry.js';
-import { registryLookup, variantsHook } from '../../functions/loop/variants.js';
+import { knownStrategy } from '../../functions/fusion/registry.js';
+import { variantsHook } from '../../functions/loop/variants.js';
 import { checkProfile } from '../../functions/store/index.js';
 import { median } from '../median.js';
 import type { SectionResult } from '../run.js';
@@ -34,7 +34,7 @@ export async function run(): Promise<SectionResult> {
     .split('\n')
     .map((l) => ({ profile: raw.name, predictions: JSON.parse(l).predictions }));
   const learned = getStrategy('learned');
-  const strategies = registryLookup(registry);
+  const strategies = knownStrategy;
   let agree = 0;
   const rate = (withShadow: boolean) => {
     const lookup = () => (withShadow ? shadowed : plain);

@@ -143,6 +143,7 @@ async function loadVariants(own: Strategy): Promise<VariantsRuntime | undefined>
   }
 }
 
+/** Whether a profile names shadows or a canary (loop/variants.ts has the same test; importing it would put that module in every strategy bundle). */
 function hasVariants(lookup: ProfileLookup | undefined, names: string[]): boolean {
   return names.some((n) => {
     const p = lookup?.(n)?.profile;

@@ -6,9 +6,9 @@
  * (`functions/http/variants-chunk.ts`): functions that never see one never load it.
  */
 import type { StrategyLookup } from '../fusion/loop/shadow.js';
-import * as registry from '../fusion/registry.js';
+import { knownStrategy } from '../fusion/registry.js';
 import type { Strategy } from '../fusion/strategy.js';
-import { type Emit, type VariantRecord, registryLookup, variantsHook, withVariants } from './variants.js';
+import { type Emit, type VariantRecord, variantsHook, withVariants } from './variants.js';
 import type { Decision } from './record.js';
 
 /** What a strategy's function needs for one request whose profile names shadows or a canary. */
@@ -21,7 +21,6 @@ export interface VariantsRuntime {
 
 /** The runtime of the function whose own strategy is `own` (used as is; the others from the registry). */
 export function runtimeFor(own: Strategy): VariantsRuntime {
-  const known = registryLookup(registry);
-  const strategies: StrategyLookup = (name) => (name === own.name ? own : known(name));
+  const strategies: StrategyLookup = (name) => (name === own.name ? own : knownStrategy(name));
   return { hook: (idOf) => variantsHook(strategies, idOf), finish: withVariants };
 }

@@ -11,7 +11,6 @@ import { type StrategyLookup, decideVariant, runShadows } from '../fusion/loop/s
 import type { Variant } from '../fusion/loop/variant.js';
 import type { Prepared } from '../fusion/prepare.js';
 import type { FusionResponse } from '../fusion/schemas.js';
-import type { Strategy } from '../fusion/strategy.js';
 import type { Decision } from './record.js';
 
 /** `emitMetrics` of functions/observability.ts, passed in. */
@@ -19,22 +18,6 @@ export type Emit = (dimensions: Record<string, string>, values: Record<string, n
 
 /** The metric names (functions/observability.ts `METRIC` lists them too). */
 export const SHADOW_METRIC = { agreement: 'ShadowAgreement', failures: 'ShadowFailures' } as const;
-
-/** The registry module, as the adapters that carry every strategy import it. */
-export interface Registry {
-  getStrategy(name: string): Strategy;
-}
-
-/** A lookup over the registry that answers undefined for an unknown name. */
-export function registryLookup(registry: Registry): StrategyLookup {
-  return (name) => {
-    try {
-      return registry.getStrategy(name);
-    } catch {
-      return undefined;
-    }
-  };
-}
 
 /** Whether any of the profiles `names` (loaded in `lookup`) names shadows or a canary. */
 export function profilesWithVariants(lookup: ((name: string) => { profile: { shadow?: unknown[]; canary?: unknown } } | undefined) | undefined, names: readonly string[]): boolean {

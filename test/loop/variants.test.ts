@@ -16,12 +16,11 @@ vi.hoisted(() => {
 import { withEnv } from '../../functions/http/config.js';
 import { handler as learnedEntry } from '../../functions/http/entries/learned.js';
 import { handler as averageEntry } from '../../functions/http/entries/average.js';
-import { getStrategy } from '../../functions/fusion/registry.js';
+import { getStrategy, knownStrategy } from '../../functions/fusion/registry.js';
 import { decideVariant, runShadows } from '../../functions/fusion/loop/shadow.js';
 import { chooseVariant } from '../../functions/fusion/loop/variant.js';
 import { prepare, type ResolvedProfile } from '../../functions/fusion/prepare.js';
-import { registryLookup, variantsHook } from '../../functions/loop/variants.js';
-import * as registry from '../../functions/fusion/registry.js';
+import { variantsHook } from '../../functions/loop/variants.js';
 import { fuseOne } from '../../functions/fusion/fuse.js';
 import { checkProfile } from '../../functions/store/index.js';
 import { fuseArrived, joinContext } from '../../functions/fusion/join/reducer.js';
@@ -175,7 +174,7 @@ describe('the core: decideVariant and runShadows', () => {
     model: neg,
     ...more,
   });
-  const strategies = registryLookup(registry);
+  const strategies = knownStrategy;
   const learned = getStrategy('learned');
 
   it('should choose the variant from the id alone, so a retry with the same id gets the same answer', () => {
