@@ -26,6 +26,7 @@ const SECTIONS: Record<string, () => Promise<{ run(): Promise<SectionResult> }>>
   amplification: () => import('./sections/amplification.js'),
   coldstart: () => import('./sections/coldstart.js'),
   joins: () => import('./sections/joins.js'),
+  shadow: () => import('./sections/shadow.js'),
 };
 
 const args = process.argv.slice(2);

@@ -4,7 +4,8 @@
  * - bare: node:http returning a fixed JSON body, the very bytes `fusion serve` answers;
  * - core only: node:http doing the request's own work with the fusion core and nothing else
  *   (bench/core-server.ts): the most any server answering with this core can reach here;
- * - `fusion serve`: the Lambda handlers behind node:http, as `npm start` runs it.
+ * - `fusion serve`: the Lambda handlers behind node:http, as `npm start` runs it;
+ * - `fusion serve` with the decision log off (`FUSION_DECISION_LOG_SAMPLE=0`): the log's cost.
  * All are warmed up the same way, then measured in alternating rounds (bare, core, fusion, ...)
  * so that a change in the machine's other load hits them alike; each ratio to the bare server
  * is the median of the per-round ratios. Besides requests/s, each server's own CPU time per
@@ -39,10 +40,12 @@ const REQUEST = JSON.stringify({
     audio: { logits: [-1.2, 0.3, 2.0] },
   },
   weights: { text: 0.5, video: 0.3, audio: 0.2 },
+  // The client's own decision id (as a retry sends): every server answers the same bytes.
+  decisionId: 'bench-1',
 });
 
-/** What every server answers: the core's decision for `REQUEST`. */
-const ANSWER = JSON.stringify(fuseAny(average, JSON.parse(REQUEST)));
+/** What every server answers: the core's decision for `REQUEST`, with its decisionId. */
+const ANSWER = JSON.stringify({ ...fuseAny(average, JSON.parse(REQUEST)), decisionId: 'bench-1' });
 
 const BARE = `
 const body = ${JSON.stringify(ANSWER)};
@@ -112,16 +115,20 @@ const SERVERS = [
   { name: 'bare', args: ['-e', BARE], path: '/' },
   { name: 'core', args: ['--import', 'tsx', resolve(ROOT, 'bench/core-server.ts')], path: '/' },
   { name: 'fusion', args: [resolve(ROOT, 'bin/fusion.js'), 'serve'], path: '/v1/fuse/average' },
+  // The same with the decision log off: the log's own cost, as a ratio in the same run.
+  { name: 'nolog', args: [resolve(ROOT, 'bin/fusion.js'), 'serve'], path: '/v1/fuse/average', env: { FUSION_DECISION_LOG_SAMPLE: '0' } },
 ] as const;
 
 type ServerName = (typeof SERVERS)[number]['name'];
 
 /** Every server warmed up alike, then measured in alternating rounds. */
 async function compare(dir: string) {
-  const env = { ...process.env, PORT: '0', POWERTOOLS_METRICS_DISABLED: 'true' };
+  // `fusion serve` writes a decision line per request to stdout (a file here) and to its local
+  // store (FUSION_STORE_DIR, the run's temporary directory), as `npm start` does.
+  const env = { ...process.env, PORT: '0', POWERTOOLS_METRICS_DISABLED: 'true', FUSION_STORE_DIR: dir };
   const running = [];
   try {
-    for (const s of SERVERS) running.push({ ...s, ...(await startChild([...s.args], env, join(dir, `${s.name}.log`))) });
+    for (const s of SERVERS) running.push({ ...s, ...(await startChild([...s.args], { ...env, ...('env' in s ? s.env : {}) }, join(dir, `${s.name}.log`))) });
     for (const s of running) await checkAnswer(s.url + s.path);
     for (const s of running) await load(s.url + s.path); // warm-up at full concurrency, discarded (JIT, connections)
     const rounds: Record<ServerName, Measured>[] = [];
@@ -132,7 +139,8 @@ async function compare(dir: string) {
     }
     const of = (name: ServerName) => summary(rounds.map((r) => r[name]));
     const ratio = (name: ServerName) => median(rounds.map((r) => r[name].rps / r.bare.rps));
-    return { bare: of('bare'), core: of('core'), local: of('fusion'), coreRatio: ratio('core'), ratio: ratio('fusion') };
+    const logRatio = median(rounds.map((r) => r.fusion.rps / r.nolog.rps));
+    return { bare: of('bare'), core: of('core'), local: of('fusion'), nolog: of('nolog'), coreRatio: ratio('core'), ratio: ratio('fusion'), logRatio };
   } finally {
     for (const s of running) s.child.kill('SIGTERM');
   }
@@ -157,7 +165,7 @@ export async function run(): Promise<SectionResult> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const { bare, core, local, coreRatio, ratio } = result;
+  const { bare, core, local, nolog, coreRatio, ratio, logRatio } = result;
   const cpuRatio = bare.cpuUsPerRequest && local.cpuUsPerRequest ? bare.cpuUsPerRequest / local.cpuUsPerRequest : undefined;
   const sizes = await bundleSizes();
   const cpu = (m: typeof bare) => (m.cpuUsPerRequest === undefined ? '' : +m.cpuUsPerRequest.toFixed(1));
@@ -167,10 +175,12 @@ export async function run(): Promise<SectionResult> {
     row(`bare node:http, fixed JSON body (the same bytes), median of ${ROUNDS}`, bare),
     row(`core only: node:http + parse, fuse, stringify, median of ${ROUNDS}`, core),
     row(`fusion serve, POST /v1/fuse/average, 3 modalities, median of ${ROUNDS}`, local),
+    row(`fusion serve with FUSION_DECISION_LOG_SAMPLE=0, median of ${ROUNDS}`, nolog),
     { measure: 'ratio core-only/bare req/s: the ceiling for this core', 'req/s': +coreRatio.toFixed(3), ...blank },
     { measure: 'ratio fusion/bare req/s, median of rounds (target >= 0.6, zero errors)', 'req/s': +ratio.toFixed(3), ...blank },
+    { measure: 'ratio fusion with/without the decision log req/s, median of rounds', 'req/s': +logRatio.toFixed(3), ...blank },
     ...(cpuRatio === undefined ? [] : [{ measure: 'ratio bare/fusion server CPU per request', 'req/s': +cpuRatio.toFixed(3), ...blank }]),
     ...Object.entries(sizes).map(([entry, s]) => ({ measure: `bundle ${entry}.ts KiB (without @aws-sdk)`, 'req/s': `${(s.bytes / 1024).toFixed(1)} (${(s.withoutAwsSdk / 1024).toFixed(1)})`, ...blank })),
   ];
-  return { rows, extra: { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, bare, core, local, coreRatio, ratio, cpuRatio, bundleBytes: sizes } };
+  return { rows, extra: { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, bare, core, local, nolog, coreRatio, ratio, logRatio, cpuRatio, bundleBytes: sizes } };
 }

@@ -5,6 +5,7 @@ export const help = `Usage: fusion profiles list [--bucket B]
        fusion profiles get NAME[@VERSION] [--bucket B]
        fusion profiles history NAME [--limit N] [--json] [--bucket B]
        fusion profiles rollback NAME --to VERSION [--bucket B]
+       fusion profiles promote NAME --canary [--bucket B]
 
 Reads profiles back from the store: "list" prints one name per line; "get" prints
 {"name", "version", "stale", "profile"} after the same validation the service applies (a
@@ -21,17 +22,26 @@ In a versioned S3 bucket (the deployed stack's):
              a retrain's promotion) is never overwritten: the command fails and writes nothing.
              Prints {"key", "restored", "previous", "versionId", "etag", "changed"}.
 
+promote --canary makes the profile's canary its primary: the canary's model becomes "model"
+(its strategy, if it names one, becomes the join's strategy; otherwise send requests to
+/v1/fuse/<that strategy>), and "canary" is removed. The result is validated as publish would,
+then written with If-Match on the ETag read at the start (in S3; the local store compares the
+file's hash just before writing): a change made meanwhile fails the command (exit 1) and is
+kept. Prints {"key", "model", "previousModel", "strategy", "previousEtag", "etag",
+"versionId", "fraction"}.
+
 Options:
   -b, --bucket B   the S3 bucket (default: FUSION_BUCKET); without either, the local store
                    (FUSION_STORE_DIR, default .fusion/store/ then examples/profiles/)
       --to VERSION the version id to restore (rollback; from "history")
+      --canary     promote the canary (promote)
       --limit N    versions shown by history (default 20, at most 1000)
       --json       print history as JSON
       --compact    print JSON on one line
   -h, --help       show this help
 
-Exit codes: 0 done; 2 no such profile or version, an invalid version, or usage; 1 the store
-failed, or the profile changed during a rollback.
+Exit codes: 0 done; 2 no such profile or version, an invalid version, no canary, or usage;
+1 the store failed, or the profile changed during a rollback or promotion.
 `;
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -41,6 +51,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     to: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean', default: false },
+    canary: { type: 'boolean', default: false },
   }, help, io, { positionals: true });
   if (typeof parsed === 'number') return parsed;
   const { values: args, positionals } = parsed;
@@ -56,6 +67,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (action === 'get' && name) {
       const resolved = await cliStore(io, args.bucket).getProfile(name);
       print({ name: resolved.profile.name, version: resolved.version, stale: resolved.stale ?? false, profile: resolved.profile });
+      return EXIT.ok;
+    }
+    if (action === 'promote' && name) {
+      if (!args.canary) return usage('"profiles promote NAME" needs --canary (the canary is what is promoted).', help, io);
+      const { localSlot, promote, s3Slot } = await import('./promote.js');
+      const bucket = args.bucket ?? io.env.FUSION_BUCKET;
+      const store = cliStore(io, args.bucket);
+      const slot = bucket ? s3Slot((await import('./profile-versions.js')).s3Target(io.env, bucket), name) : localSlot(store, name);
+      print(await promote(slot, store, name));
       return EXIT.ok;
     }
     if ((action === 'history' || action === 'rollback') && name) {
@@ -77,5 +97,5 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } catch (e) {
     return fail(e, io);
   }
-  return usage('Use "profiles list", "profiles get NAME", "profiles history NAME" or "profiles rollback NAME --to VERSION".', help, io);
+  return usage('Use "profiles list", "profiles get NAME", "profiles history NAME", "profiles rollback NAME --to VERSION" or "profiles promote NAME --canary".', help, io);
 }

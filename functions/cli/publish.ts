@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import { InvalidRequestError, NotFoundError, type Profile, STRATEGIES } from '../fusion/index.js';
+import { type FieldError, InvalidRequestError, NotFoundError, type Profile, STRATEGIES, STRATEGY_NAMES, getStrategy, tasksOf } from '../fusion/index.js';
+import { isModelRef } from '../fusion/loop/variant-schema.js';
 import { joinSectionErrors } from '../fusion/join/check.js';
 import { type Store, checkModel, checkModelFits, checkProfile, createStore, modelKeyProblem } from '../store/index.js';
 import { EXIT, type Io, fail, parseJson, readText, usage, parseCommand } from './io.js';
@@ -56,7 +57,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const profile = checkProfile(raw, file);
       const join = joinSectionErrors(profile, STRATEGIES);
       if (join.length) throw new InvalidRequestError(join, `${file} is not a valid profile: ${join.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+      const variants = variantErrors(profile);
+      if (variants.length) throw new InvalidRequestError(variants, `${file} is not a valid profile: ${variants.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
       if (profile.model) await checkModelInStore(store, profile, file);
+      await checkVariantModelsInStore(store, profile, file);
       key = args.key ?? `profiles/${profile.name}.json`;
     } else {
       checkModel(raw, file);
@@ -72,16 +76,41 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * The strategies of a profile's shadows and canary: registered, with a classification form,
+ * and a learned one with a model to use (its own, or the profile's).
+ */
+export function variantErrors(profile: Profile): FieldError[] {
+  const errors: FieldError[] = [];
+  const check = (at: string, name: string | undefined, hasModel: boolean) => {
+    if (name === undefined) return;
+    if (!(STRATEGY_NAMES as string[]).includes(name)) return void errors.push({ path: `${at}.strategy`, message: `unknown strategy "${name}"; use one of: ${STRATEGY_NAMES.join(', ')}` });
+    if (!tasksOf(getStrategy(name)).includes('classification'))
+      errors.push({ path: `${at}.strategy`, message: `strategy "${name}" has no classification form; shadows and canaries of a classification profile need one` });
+    if (name === 'learned' && !hasModel) errors.push({ path: `${at}.model`, message: 'the learned strategy needs a model: give this entry "model": {"key": "models/<file>.json"}, or give the profile a "model"' });
+  };
+  profile.shadow?.forEach((s, i) => check(`shadow.${i}`, s.strategy, !!(s.model ?? profile.model)));
+  if (profile.canary) check('canary', profile.canary.strategy, true);
+  return errors;
+}
+
+/** The stored models a profile's shadows and canary name must be in the store and fit the profile. */
+export async function checkVariantModelsInStore(store: Store, profile: Profile, file: string): Promise<void> {
+  const refs = [...(profile.shadow ?? []).map((s, i) => [`shadow.${i}`, s.model] as const), ['canary', profile.canary?.model] as const];
+  for (const [at, model] of refs) if (model && isModelRef(model)) await checkModelInStore(store, { ...profile, model }, file, at);
+}
+
 /** The model a profile names must already be in the store and agree with the profile. */
-export async function checkModelInStore(store: Store, profile: Profile, file: string): Promise<void> {
+export async function checkModelInStore(store: Store, profile: Profile, file: string, at = ''): Promise<void> {
   const ref = profile.model!;
+  const path = at ? `${at}.model.key` : 'model.key';
   let stored: unknown;
   try {
     stored = await store.getJson(ref.key, ref.versionId);
   } catch (e) {
     if (!(e instanceof NotFoundError)) throw e;
     throw new InvalidRequestError(
-      [{ path: 'model.key', message: `${ref.key}${ref.versionId ? ` version ${ref.versionId}` : ''} is not in ${store.location}; publish the model first` }],
+      [{ path, message: `${ref.key}${ref.versionId ? ` version ${ref.versionId}` : ''} is not in ${store.location}; publish the model first` }],
       `${file} names model ${ref.key}, which is not in ${store.location}: ${e.message} Publish the model first.`,
     );
   }

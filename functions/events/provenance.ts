@@ -4,7 +4,7 @@
  * profiles rollback`) and read back by `fusion profiles history`.
  */
 
-/** `x-amz-meta-fusion-written-by`: `retrain` or `rollback`. */
+/** `x-amz-meta-fusion-written-by`: `retrain`, `rollback` or `promote` (`fusion profiles promote --canary`). */
 export const WRITTEN_BY = 'fusion-written-by';
 /** `x-amz-meta-fusion-note`: the data, report and model of a promotion; the version a rollback restored. */
 export const WRITE_NOTE = 'fusion-note';
@@ -13,7 +13,7 @@ export const WRITE_NOTE = 'fusion-note';
 const NOTE_MAX = 600;
 
 /** The metadata of a profile write by `by`, with a short note. */
-export function provenance(by: 'retrain' | 'rollback', note: string): Record<string, string> {
+export function provenance(by: 'retrain' | 'rollback' | 'promote', note: string): Record<string, string> {
   const ascii = note.replace(/[^\x20-\x7e]/g, '?');
   return { [WRITTEN_BY]: by, [WRITE_NOTE]: ascii.length > NOTE_MAX ? `${ascii.slice(0, NOTE_MAX - 3)}...` : ascii };
 }

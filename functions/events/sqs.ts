@@ -5,6 +5,10 @@
  * request cannot be fused. Only retryable failures (results queue unreachable, profile store
  * unavailable, a bug) are reported in `batchItemFailures`, so SQS redelivers just those and
  * its redrive policy moves a message that keeps failing to the dead-letter queue.
+ *
+ * A decision's id is the request's own `decisionId`, else the message id (a batch's items:
+ * `<id>:<index>`), so a redelivered message keeps its ids; its decision line is written once
+ * the answer is on the results queue.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
@@ -20,7 +24,10 @@ import {
 } from '../fusion/index.js';
 import { statedTask } from '../fusion/tasks/index.js';
 import { fuseLimits } from '../limits.js';
-import { emitMetrics, logger } from '../observability.js';
+import { type Decision, assignDecisionIds, collector, decisionIdAt, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
+import { knownStrategy } from '../fusion/registry.js';
+import { profilesWithVariants, variantsHook, withVariants } from '../loop/variants.js';
+import { emitMetrics, logger, metrics } from '../observability.js';
 import { createStore, loadProfiles } from '../store/index.js';
 import { BatchedSender, type ResultMessage, sqsClient } from './results-queue.js';
 import { isJoinMessage, joinAnswer } from '../joins/sqs.js';
@@ -31,6 +38,8 @@ const SQS_MAX_BYTES = 256 * 1024 - 1024;
 /** `FUSION_MAX_*` of this function, read at the first message (once per process). */
 let queueLimits: ReturnType<typeof fuseLimits> | undefined;
 const senders = new Map<string, BatchedSender>();
+// A bad FUSION_DECISION_LOG_SAMPLE fails the cold start, naming the variable.
+const recorder = recorderConfig(process.env);
 let client: ReturnType<typeof sqsClient> | undefined;
 
 function sender(): BatchedSender {
@@ -64,6 +73,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<Parti
       await sent;
       counts[answer.fused ? 'fused' : 'answeredWithProblem']++;
       if (answer.fused) byTask[answer.task ?? 'classification'] = (byTask[answer.task ?? 'classification'] ?? 0) + 1;
+      if (answer.decisions) recordDecisions(answer.decisions, { source: 'sqs', latencyMs: answer.latencyMs ?? 0 }, recorder);
     } catch (e) {
       logger.warn('Message will be retried', { messageId: record.messageId, error: e as Error });
       throw e;
@@ -81,7 +91,8 @@ export async function handler(event: SQSEvent, context?: Context): Promise<Parti
  * The answer to one message: its result, or its problem when the request is at fault. Throws
  * (so the message is retried) only when retrying can help: the store is unavailable, or a bug.
  */
-async function answerFor(record: SQSRecord): Promise<{ fused: boolean; task?: string; message: ResultMessage }> {
+async function answerFor(record: SQSRecord): Promise<{ fused: boolean; task?: string; message: ResultMessage; decisions?: Decision[]; latencyMs?: number }> {
+  const started = performance.now();
   const reply: { id: string | number | null; sourceMessageId: string; strategy: string | null } = { id: null, sourceMessageId: record.messageId, strategy: null };
   const attributes = (outcome: string) => ({ sourceMessageId: record.messageId, outcome });
   try {
@@ -96,11 +107,17 @@ async function answerFor(record: SQSRecord): Promise<{ fused: boolean; task?: st
     const lookup = names.length ? await loadProfiles(createStore(process.env), names) : undefined;
     // An answer SQS cannot carry is replaced by a problem answer: retrying could never deliver it.
     const maxResponseBytes = Math.min(limits.maxResponseBytes, SQS_MAX_BYTES);
-    const result = fuse(strategy, request, lookup, { ...limits, maxResponseBytes });
+    const { observe, decided } = collector();
+    const base = validDecisionId(request.decisionId) ? request.decisionId : record.messageId;
+    // Profiles with shadows or a canary: the canary is chosen from each decision's id, shadows run after the answer.
+    const hook = profilesWithVariants(lookup, names) ? variantsHook(knownStrategy, (i) => decisionIdAt(base, request, i)) : undefined;
+    const result = fuse(strategy, request, lookup, { ...limits, maxResponseBytes, ...(hook ? { decide: hook.decide } : {}) }, observe);
+    const decisions = assignDecisionIds(base, request, decided);
+    if (hook) withVariants(decisions, hook.records, emitMetrics);
     const answer = JSON.stringify({ ...reply, result });
     if (Buffer.byteLength(answer) > SQS_MAX_BYTES)
       throw new FusionError('response-too-large', `The answer has ${Buffer.byteLength(answer)} bytes, over SQS's message limit of ${SQS_MAX_BYTES}. Send smaller batches, or use the S3 batch input.`);
-    return { fused: true, task: statedTask(request) ?? 'classification', message: { body: answer, attributes: attributes('fused') } };
+    return { fused: true, task: statedTask(request) ?? 'classification', message: { body: answer, attributes: attributes('fused') }, decisions, latencyMs: performance.now() - started };
   } catch (e) {
     if (!(e instanceof FusionError) || e instanceof UnavailableError) throw e;
     return { fused: false, message: { body: JSON.stringify({ ...reply, error: toProblem(e) }), attributes: attributes('problem') } };

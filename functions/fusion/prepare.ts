@@ -13,7 +13,14 @@ export interface ResolvedProfile {
   stale?: boolean;
   /** The learned fusion model the profile points to, already loaded. */
   model?: unknown;
+  /** The models of the profile's `shadow` entries, by index (undefined where a shadow names none). */
+  shadowModels?: (VariantModelLoad | undefined)[];
+  /** The model of the profile's `canary`. */
+  canaryModel?: VariantModelLoad;
 }
+
+/** A shadow's or canary's model as the store loaded it, or why it could not. */
+export type VariantModelLoad = { model: unknown } | { error: string };
 
 /** Looks up a profile referenced by name (already loaded by the adapter). */
 export type ProfileLookup = (name: string) => ResolvedProfile | undefined;

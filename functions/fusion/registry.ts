@@ -1,5 +1,5 @@
 import { NotFoundError } from './errors.js';
-import { type FuseLimits, fuseAny } from './fuse.js';
+import { type DecisionObserver, type FuseOptions, fuseAny } from './fuse.js';
 import type { ProfileLookup } from './prepare.js';
 import type { AnyBatchResponse, AnyResponse } from './tasks/index.js';
 import { inverseVariance } from './tasks/inverse-variance.js';
@@ -29,7 +29,12 @@ export function getStrategy(name: string): Strategy {
   ]);
 }
 
+/** The strategy named `name`, or undefined (for shadows and canaries, whose failures are not the caller's). */
+export function knownStrategy(name: string): Strategy | undefined {
+  return Object.hasOwn(STRATEGIES, name) ? STRATEGIES[name as StrategyName] : undefined;
+}
+
 /** Fuses a single request or a batch with the named strategy. */
-export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup, limits?: FuseLimits): AnyResponse | AnyBatchResponse {
-  return fuseAny(getStrategy(strategyName), input, lookup, limits);
+export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup, limits?: FuseOptions, observe?: DecisionObserver): AnyResponse | AnyBatchResponse {
+  return fuseAny(getStrategy(strategyName), input, lookup, limits, observe);
 }

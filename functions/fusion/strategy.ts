@@ -18,6 +18,11 @@ export interface Strategy {
    */
   combine(p: Prepared, out: Float64Array): void;
   /**
+   * The fused distribution alone, for a rule whose `combine` also prepares what `support` reads
+   * and can skip it (learned: no occlusion). Shadows use it; default `combine`.
+   */
+  distribution?(p: Prepared, out: Float64Array): void;
+  /**
    * Modality k's non-negative support for class c. `contributions` are each modality's
    * support for the chosen label divided by the total support for it.
    */

@@ -3,6 +3,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { FusionError, NotFoundError, type ResolvedProfile, UnavailableError } from '../fusion/index.js';
 import type { PutResult, Store } from './types.js';
 import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson, profileNotFound } from './validate.js';
+import { loadVariantModels } from './variants.js';
 
 /** node:fs/promises on first use: a function that reads S3 never loads it (a few ms of every cold start). */
 const fs = () => import('node:fs/promises');
@@ -65,12 +66,14 @@ export class DirectoryStore implements Store {
       const where = this.path(key, false);
       const profile = checkProfile(raw, where, key);
       const resolved: ResolvedProfile = { profile, version: 'local', stale: false };
-      if (profile.model) {
-        const modelFile = this.path(profile.model.key, false);
-        const model = checkModel(await this.getJson(profile.model.key), modelFile);
+      const loadModel = async (ref: { key: string }) => {
+        const modelFile = this.path(ref.key, false);
+        const model = checkModel(await this.getJson(ref.key), modelFile);
         checkModelFits(profile, model, where, modelFile);
-        resolved.model = model;
-      }
+        return model;
+      };
+      if (profile.model) resolved.model = await loadModel(profile.model);
+      await loadVariantModels(profile, resolved, loadModel);
       return resolved;
     } catch (e) {
       throw unavailable(e);

@@ -8,6 +8,7 @@ import { type S3Sdk, loadS3Sdk } from './s3-sdk.js';
 import { type StoreEvents, powertoolsEvents } from './telemetry.js';
 import type { PutResult, Store } from './types.js';
 import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson, profileNotFound } from './validate.js';
+import { loadVariantModels } from './variants.js';
 
 /** Options of an {@link S3Store}; `createStore` fills them from the environment. */
 export interface S3StoreOptions {
@@ -129,6 +130,7 @@ export class S3Store implements Store {
       resolved.model = model.value;
       resolved.stale = entry.stale || model.stale;
     }
+    await loadVariantModels(entry.value, resolved, async (ref) => (await this.modelFor(entry.value, key, ref)).value);
     return resolved;
   }
 
@@ -197,8 +199,7 @@ export class S3Store implements Store {
   }
 
   /** A profile's model, through the model caches, checked against the profile. */
-  private async modelFor(profile: Profile, profileKey: string): Promise<Omit<Cached<ModelArtifact>, 'checkedAt'>> {
-    const ref = profile.model!;
+  private async modelFor(profile: Profile, profileKey: string, ref = profile.model!): Promise<Omit<Cached<ModelArtifact>, 'checkedAt'>> {
     const key = this.key(ref.key);
     const decode = (text: string) => {
       const model = checkModel(decodeJson(text, this.url(key)), this.url(key));

@@ -7,6 +7,7 @@ import { type FieldError, InvalidRequestError, NotFoundError, Profile, fieldErro
 import { ModelArtifact } from '../fusion/learned/artifact.js';
 import { joinSectionErrors } from '../fusion/join/check.js';
 import { parseAnyProfile, profileTask, taskModelSchema } from '../fusion/tasks/index.js';
+import { isModelRef } from '../fusion/loop/variant-schema.js';
 import { PREFIX } from '../layout.js';
 
 /** A stored profile's name: what `profiles/<name>.json` may hold (the schema's `name` rule). */
@@ -71,6 +72,7 @@ export function checkProfile(raw: unknown, where: string, key?: string): Profile
   }
   const keyProblem = profile.model && modelKeyProblem(profile.model.key);
   if (keyProblem) errors.push({ path: 'model.key', message: keyProblem });
+  errors.push(...variantErrors(profile));
   if (profile.priors && profile.priors.length !== profile.classes.length)
     errors.push({ path: 'priors', message: `priors has ${profile.priors.length} values but there are ${profile.classes.length} classes` });
   errors.push(...joinSectionErrors(profile));
@@ -103,8 +105,43 @@ export function checkModelFits(profile: Profile, model: ModelArtifact, profileKe
   if (errors.length) throw invalid(profileKey, `profile for model ${modelKey}`, errors);
 }
 
+/**
+ * The models a profile's shadows and canary name: stored keys under `models/` (as the primary's),
+ * inline artifacts valid and agreeing with the profile, and shadow weights for listed modalities.
+ */
+function variantErrors(profile: Profile): FieldError[] {
+  const errors: FieldError[] = [];
+  const models = [...(profile.shadow ?? []).map((s, i) => [`shadow.${i}`, s.model] as const), ['canary', profile.canary?.model] as const];
+  for (const [at, model] of models) {
+    if (!model) continue;
+    if (isModelRef(model)) {
+      const problem = modelKeyProblem(model.key);
+      if (problem) errors.push({ path: `${at}.model.key`, message: problem });
+      continue;
+    }
+    const parsed = ModelArtifact.safeParse(model);
+    if (!parsed.success) errors.push(...fieldErrors(parsed.error.issues, `${at}.model`));
+    else
+      try {
+        checkModelFits(profile, parsed.data, `${at}.model`, 'inline');
+      } catch (e) {
+        for (const err of (e as InvalidRequestError).errors) errors.push({ ...err, path: `${at}.model.${err.path}` });
+      }
+  }
+  profile.shadow?.forEach((s, i) => {
+    for (const m of Object.keys(s.weights ?? {}))
+      if (!profile.modalities.includes(m)) errors.push({ path: `shadow.${i}.weights.${m}`, message: `"${m}" is not in modalities [${profile.modalities.join(', ')}]; add it there or remove this entry` });
+  });
+  return errors;
+}
+
 /** A regression or multi-label profile: its schema, then per-modality and per-label settings only for those it lists. */
 function checkTaskProfile(raw: unknown, where: string, key?: string): Profile {
+  for (const field of ['shadow', 'canary'])
+    if (typeof raw === 'object' && raw !== null && field in raw)
+      throw invalid(where, 'profile', [
+        { path: field, message: `${field} is for classification profiles only (a shadow's agreement is "the same label"); remove it from this ${profileTask(raw)} profile` },
+      ]);
   let profile: Profile;
   try {
     profile = parseAnyProfile(raw);

@@ -15,6 +15,27 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** ESM bundles may contain CommonJS dependencies that call `require`: give them one. */
 const REQUIRE_SHIM = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
+/** The file beside a strategy function's bundle with the shadow and canary code and every strategy. */
+export const VARIANTS_CHUNK = 'variants.mjs';
+
+/**
+ * Builds `variants.mjs` after the bundle, with the same esbuild and settings, from
+ * functions/loop/variants-runtime.ts; the strategy's function imports it only when a request's
+ * profile names shadows or a canary.
+ */
+function variantsChunkHooks(compileParsers: boolean) {
+  const esbuild = join(PROJECT_ROOT, 'node_modules', 'esbuild', 'bin', 'esbuild');
+  const define = compileParsers ? '' : ' --define:FUSION_COMPILE_PARSERS=false';
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [
+      // The commands run as bash -c "...": single quotes only.
+      `'${esbuild}' '${join(inputDir, 'functions/loop/variants-runtime.ts')}' --bundle --format=esm --platform=node --target=node24 --minify --log-level=warning${define} '--outfile=${join(outputDir, VARIANTS_CHUNK)}'`,
+    ],
+  };
+}
+
 /** What differs between the functions; everything else is fixed by `FusionFunction`. */
 export interface FusionFunctionProps {
   /** Source file exporting `handler`, relative to the repository root or absolute. */
@@ -30,6 +51,11 @@ export interface FusionFunctionProps {
    * that answer one request per invocation (the HTTP strategy functions).
    */
   compileParsers?: boolean;
+  /**
+   * Whether `variants.mjs` (the shadow and canary code with every strategy, see
+   * functions/http/variants-chunk.ts) is built beside the bundle. Default false.
+   */
+  variantsChunk?: boolean;
   /**
    * Where failed asynchronous invocations go (S3 notifications invoke asynchronously). Functions
    * without one are only ever invoked synchronously (API Gateway, SQS polling, Step Functions).
@@ -77,7 +103,11 @@ export class FusionFunction extends NodejsFunction {
         sourceMap: true,
         sourcesContent: false,
         banner: REQUIRE_SHIM,
-        ...(props.compileParsers === false ? { define: { FUSION_COMPILE_PARSERS: 'false' } } : {}),
+        define: {
+          ...(props.compileParsers === false ? { FUSION_COMPILE_PARSERS: 'false' } : {}),
+          ...(props.variantsChunk ? { FUSION_VARIANTS_CHUNK: JSON.stringify(`./${VARIANTS_CHUNK}`) } : {}),
+        },
+        ...(props.variantsChunk ? { commandHooks: variantsChunkHooks(props.compileParsers !== false) } : {}),
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
       },

@@ -77,6 +77,7 @@ export class FusionStack extends Stack {
         ...(meta ? SIZES.meta : SIZES.api),
         environment: { ...http, ...(preload ? { FUSION_PRELOAD_PROFILES: preload } : {}) },
         compileParsers: false,
+        variantsChunk: !meta && entry !== 'joins',
       });
       if (!meta) grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: [PREFIX.profiles, PREFIX.models] });
       // Provisioned concurrency lives on an alias of a published version: the API must call the alias.

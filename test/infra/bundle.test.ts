@@ -3,7 +3,7 @@
  * `npx cdk synth` does: each strategy's function must carry its own rule and no other.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -111,6 +111,10 @@ describe('bundles at run time (Node 24, ESM)', () => {
  */
 const STRATEGY_GOAL = 150_000;
 const BUDGET: Record<string, number> = {
+  // The decision log (issue 19) added 7.0 KB to each strategy: the recorder 3.2 KB (sampling,
+  // stdout, the local store, the per-modality metric sums), the line builder 1.9 KB, decision ids
+  // 1.9 KB. Shadows and canaries added 4.3 KB (the profile's sections and the store's loading of
+  // their models); their code is in variants.mjs beside the bundle.
   ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 130_000])),
   MetaFunction: 172_000,
   S3BatchFunction: 166_000,
@@ -194,8 +198,49 @@ describe('a strategy bundle without the AWS SDK', () => {
       expect(result.profile.statusCode).toBe(503);
       expect(JSON.parse(result.profile.body).detail).toMatch(/AWS SDK could not be loaded \(ERR_MODULE_NOT_FOUND\)/);
       // The logger writes WARN and ERROR lines to stderr, the rest to stdout.
-      const logs = [...lines, ...stderr.split('\n')].filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; message: string; profile?: string });
-      expect(logs.find((l) => l.message.startsWith('profile preload failed'))).toMatchObject({ level: 'WARN', profile: 'sentiment' });
+      const json = [...lines, ...stderr.split('\n')].filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level?: string; message?: string; profile?: string; type?: string; decisionId?: string });
+      const logs = json.filter((l) => l.level !== undefined);
+      expect(logs.find((l) => l.message!.startsWith('profile preload failed'))).toMatchObject({ level: 'WARN', profile: 'sentiment' });
+      // The answered request's decision line is on stdout, beside the logger's lines.
+      expect(json.filter((l) => l.type === 'decision').map((l) => l.decisionId)).toEqual([JSON.parse(result.inline.body).decisionId]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('shadows and canary in a strategy bundle (variants.mjs beside it)', () => {
+  it('should load the other strategies only for a profile naming shadows or a canary, and run them', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fusion-variants-'));
+    try {
+      const dir = built.get('AverageFunction')!.dir;
+      expect(existsSync(join(dir, 'variants.mjs'))).toBe(true);
+      const file = isolateBundles([built.get('AverageFunction')!], root, { sdk: false }).get('AverageFunction')!;
+      const store = join(root, 'store');
+      const { model } = await import('../store/fixtures.js');
+      const base = { classes: ['neg', 'pos'], modalities: ['text', 'audio'] };
+      mkdirSync(join(store, 'models'), { recursive: true });
+      writeFileSync(join(store, 'models/m.json'), JSON.stringify(model(['neg', 'pos'])));
+      writeFileSync(join(store, 'plain.json'), JSON.stringify({ name: 'plain', ...base }));
+      writeFileSync(
+        join(store, 'shadowed.json'),
+        JSON.stringify({ name: 'shadowed', ...base, shadow: [{ strategy: 'product' }, { strategy: 'learned', model: { key: 'models/m.json' } }], canary: { model: { key: 'models/m.json' }, fraction: 1, strategy: 'learned' } }),
+      );
+      writeFileSync(join(root, 'driver.mjs'), DRIVER);
+      const predictions = { text: { probabilities: [0.2, 0.8] }, audio: { probabilities: [0.4, 0.6] } };
+      const events = { inline: postEvent('average', { profile: 'plain', predictions }), profile: postEvent('average', { profile: 'shadowed', predictions, decisionId: 'b-1' }) };
+      writeFileSync(join(root, 'events.json'), JSON.stringify(events));
+      const env = { PATH: process.env.PATH, FUSION_STORE_DIR: store, POWERTOOLS_METRICS_DISABLED: 'true', FUSION_DECISION_LOG_SAMPLE: '1' };
+      const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'driver.mjs'), file, join(root, 'events.json')], { cwd: root, env, timeout: 30_000 });
+      const lines = stdout.trim().split('\n');
+      const result = JSON.parse(lines.find((l) => l.startsWith('RESULT '))!.slice('RESULT '.length));
+      expect(result.inline.statusCode).toBe(200);
+      expect(JSON.parse(result.inline.body)).not.toHaveProperty('variant');
+      expect(result.profile.statusCode).toBe(200);
+      // The canary (fraction 1) answers with its strategy, learned, which the average bundle does not carry.
+      expect(JSON.parse(result.profile.body)).toMatchObject({ strategy: 'learned', variant: 'canary' });
+      const decision = lines.filter((l) => l.startsWith('{"type":"decision"')).map((l) => JSON.parse(l)).find((l) => l.decisionId === 'b-1');
+      expect(decision.shadows.map((s: { name: string; error?: string }) => [s.name, s.error])).toEqual([['product', undefined], ['learned:models/m.json', undefined]]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -6,10 +6,12 @@
  * (with a conditional write per step), schedule the timer and deliver the outcome.
  */
 import { FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
-import { fuseOneAny } from '../fuse.js';
-import type { ResolvedProfile } from '../prepare.js';
+import { type DecisionObserver, fuseOneAny } from '../fuse.js';
+import type { Prepared, ResolvedProfile } from '../prepare.js';
+import { decideVariant } from '../loop/shadow.js';
+import type { Strategy } from '../strategy.js';
 import { problem, toProblem } from '../problem.js';
-import { STRATEGIES, getStrategy } from '../registry.js';
+import { STRATEGIES, getStrategy, knownStrategy } from '../registry.js';
 import { type AnyResponse, profileTask } from '../tasks/index.js';
 import { joinSectionErrors } from './check.js';
 import type { Arrival, ArrivalTimes, JoinOutcome, JoinPending, JoinPrediction, JoinSection, JoinState } from './schema.js';
@@ -118,7 +120,7 @@ function close(state: JoinState, trigger: 'complete' | 'window', at: number, ctx
   const arrivals = times(state, arrived);
   const version = ctx.profile.version ?? 'local';
   const insufficient = (p: ReturnType<typeof problem>): JoinOutcome => ({
-    state: 'insufficient', joinId: state.joinId, profile: { name: state.profile, version }, trigger: 'window', decidedAt, arrived, missing, arrivals, problem: p,
+    state: 'insufficient', joinId: state.joinId, decisionId: state.joinId, profile: { name: state.profile, version }, trigger: 'window', decidedAt, arrived, missing, arrivals, problem: p,
   });
   let outcome: JoinOutcome;
   const quorum = quorumOf(ctx);
@@ -127,7 +129,7 @@ function close(state: JoinState, trigger: 'complete' | 'window', at: number, ctx
     outcome = insufficient(problem('insufficient-modalities', detail, [{ path: 'modalities', message: `arrived: ${arrived.join(', ') || 'none'}; missing: ${missing.join(', ')}` }]));
   } else {
     try {
-      outcome = { ...fuseArrived(state, arrived, ctx), state: 'decided', joinId: state.joinId, trigger, decidedAt, arrivals };
+      outcome = { ...fuseArrived(state, arrived, ctx), decisionId: state.joinId, state: 'decided', joinId: state.joinId, trigger, decidedAt, arrivals };
     } catch (e) {
       if (!(e instanceof FusionError) || !(e instanceof InsufficientModalitiesError || e.code === 'invalid-request')) throw e;
       outcome = insufficient(toProblem(e));
@@ -138,14 +140,17 @@ function close(state: JoinState, trigger: 'complete' | 'window', at: number, ctx
 
 /**
  * The synchronous answer for the arrived predictions: `POST /v1/fuse/{strategy}` with the
- * profile, and with `"task"` when the profile is a regression or multi-label one.
+ * profile, and with `"task"` when the profile is a regression or multi-label one (`observe`
+ * sees what the core prepared, for the decision log).
  */
-export function fuseArrived(state: Pick<JoinState, 'arrivals' | 'joinId' | 'profile'>, arrived: string[], ctx: JoinContext): AnyResponse {
+export function fuseArrived(state: Pick<JoinState, 'arrivals' | 'joinId' | 'profile'>, arrived: string[], ctx: JoinContext, observe?: DecisionObserver): AnyResponse {
   const predictions: Record<string, JoinPrediction> = {};
   for (const m of arrived) predictions[m] = state.arrivals[m]!.prediction;
   const task = profileTask(ctx.profile.profile);
   const request = { ...(task === 'classification' ? {} : { task }), id: state.joinId, profile: state.profile, predictions };
-  return fuseOneAny(getStrategy(ctx.join.strategy), request, () => ctx.profile);
+  // A canary is chosen from the joinId, so every retry and timer of the join lands on the same variant.
+  const options = ctx.profile.profile.canary ? { decide: (s: Strategy, p: Prepared) => decideVariant(s, p, state.joinId, knownStrategy).response } : {};
+  return fuseOneAny(getStrategy(ctx.join.strategy), request, () => ctx.profile, options, observe);
 }
 
 function times(state: JoinState, arrived: string[]): ArrivalTimes {

@@ -1,6 +1,7 @@
 import { ModelFailureError } from '../errors.js';
 import type { Prepared } from '../prepare.js';
 import type { Strategy } from '../strategy.js';
+import { featurise } from './features.js';
 import { type Model, loadModel, orderDists } from './infer.js';
 import { profileModel } from './stored.js';
 
@@ -12,6 +13,8 @@ interface Outputs {
   full: Float64Array;
   /** By model modality: the distribution with that modality replaced by its fill vector. */
   without: Float64Array[];
+  /** The feature vector, for `distribution`. */
+  x: Float64Array;
 }
 
 const buffers = new WeakMap<Model, Outputs>();
@@ -27,18 +30,25 @@ function modelOf(p: Prepared): Model {
   return loadModel(model, profile);
 }
 
+function outputsOf(model: Model, C: number): Outputs {
+  let o = buffers.get(model);
+  if (!o)
+    buffers.set(model, (o = { ordered: new Array(model.fill.length), full: new Float64Array(C), without: model.fill.map(() => new Float64Array(C)), x: new Float64Array(model.fill.length * C) }));
+  return o;
+}
+
+function failure(p: Prepared): ModelFailureError {
+  const key = p.profile?.profile.model?.key ?? 'the model';
+  return new ModelFailureError(`The learned model ${key} of profile "${p.profile?.profile.name}" gave a non-finite answer for this request; check or retrain the model.`);
+}
+
 function run(p: Prepared): Outputs {
   if (lastRequest === p) return lastOutputs!;
   lastRequest = undefined;
   const model = modelOf(p);
-  const C = p.classes.length;
-  let o = buffers.get(model);
-  if (!o) buffers.set(model, (o = { ordered: new Array(model.fill.length), full: new Float64Array(C), without: model.fill.map(() => new Float64Array(C)) }));
+  const o = outputsOf(model, p.classes.length);
   model.occlude(orderDists(model, p.modalities, p.dists, -1, o.ordered), o.full, o.without);
-  if (!finite(o.full) || !o.without.every(finite)) {
-    const key = p.profile?.profile.model?.key ?? 'the model';
-    throw new ModelFailureError(`The learned model ${key} of profile "${p.profile?.profile.name}" gave a non-finite answer for this request; check or retrain the model.`);
-  }
+  if (!finite(o.full) || !o.without.every(finite)) throw failure(p);
   [lastRequest, lastModel, lastOutputs] = [p, model, o];
   return o;
 }
@@ -63,6 +73,12 @@ export const learned: Strategy = {
   reference: 'Wolpert, Stacked generalization, Neural Networks 1992; Baltrušaitis, Ahuja & Morency, Multimodal machine learning: a survey and taxonomy, IEEE TPAMI 2019',
   combine(p, out) {
     out.set(run(p).full);
+  },
+  distribution(p, out) {
+    const model = modelOf(p);
+    const o = outputsOf(model, p.classes.length);
+    model.predict(featurise(orderDists(model, p.modalities, p.dists, -1, o.ordered), model.fill, o.x), out);
+    if (!finite(out)) throw failure(p);
   },
   support(p, k, c) {
     const o = run(p);
