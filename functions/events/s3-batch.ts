@@ -13,7 +13,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { PassThrough, type Readable } from 'node:stream';
 import { recorderConfig } from '../loop/record.js';
-import { logger, metrics } from '../observability.js';
+import { emitMetrics, logger } from '../observability.js';
 import { createStore } from '../store/index.js';
 import { s3Client } from '../store/s3-client.js';
 import { httpStatus, unquote } from '../store/s3-read.js';

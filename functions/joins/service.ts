@@ -115,8 +115,10 @@ export class JoinService {
       const prepared = decided[0]?.prepared;
       if (!prepared) return;
       // Shadows run here, after the outcome is stored: they never change it.
-      const shadows = ctx.profile.profile.shadow?.length ? runShadows(prepared as Prepared, outcome, knownStrategy) : [];
-      const decision = { decisionId: outcome.joinId, joinId: outcome.joinId, prepared, response: outcome, ...(outcome.variant ? { variant: outcome.variant } : {}) };
+      // Shadows and canaries are for classification profiles only (the profile check refuses others).
+      const classified = 'label' in outcome ? outcome : undefined;
+      const shadows = classified && ctx.profile.profile.shadow?.length ? runShadows(prepared as Prepared, classified, knownStrategy) : [];
+      const decision = { decisionId: outcome.joinId, joinId: outcome.joinId, prepared, response: outcome, ...(classified?.variant ? { variant: classified.variant } : {}) };
       if (shadows.length) withVariants([decision], [{ prepared: prepared as Prepared, shadows }], emitMetrics);
       recordDecisions([decision], { source: 'join', latencyMs }, this.o.recorder ?? recorderConfig());
     } catch (e) {

@@ -18,6 +18,7 @@ import { handler as learnedEntry } from '../../functions/http/entries/learned.js
 import { handler as averageEntry } from '../../functions/http/entries/average.js';
 import { getStrategy, knownStrategy } from '../../functions/fusion/registry.js';
 import { decideVariant, runShadows } from '../../functions/fusion/loop/shadow.js';
+import type { FusionResponse } from '../../functions/fusion/schemas.js';
 import { chooseVariant } from '../../functions/fusion/loop/variant.js';
 import { prepare, type ResolvedProfile } from '../../functions/fusion/prepare.js';
 import { variantsHook } from '../../functions/loop/variants.js';
@@ -239,7 +240,7 @@ describe('joins', () => {
     const arrivals = Object.fromEntries(Object.entries(REQUEST.predictions).map(([m, prediction]) => [m, { prediction, at: 0 }]));
     for (let i = 0; i < 30; i++) {
       const joinId = `join-${i}`;
-      const r = fuseArrived({ joinId, profile: 'j', arrivals } as never, modalities, joinContext(resolved, joinId));
+      const r = fuseArrived({ joinId, profile: 'j', arrivals } as never, modalities, joinContext(resolved, joinId)) as FusionResponse;
       expect(r.variant).toBe(chooseVariant(joinId, 0.5));
       expect(r.label).toBe(r.variant === 'canary' ? 'pos' : 'neg');
     }
