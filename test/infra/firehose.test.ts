@@ -16,7 +16,7 @@ function build(cloudWatchLogs: boolean) {
   const stream = new FirehoseToBucket(stack, 'Decisions', { bucket, prefix: 'decisions/', logRetention: RetentionDays.ONE_MONTH, cloudWatchLogs });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   const template = Template.fromStack(stack);
-  return { app, stack, stream, template, json: template.toJSON() as CfnTemplate, bucketId: stack.resolve((bucket.node.defaultChild as { logicalId: string }).logicalId) as string };
+  return { app, stack, stream, template, json: template.toJSON() as CfnTemplate, bucketId: stack.resolve((bucket.node.defaultChild as unknown as { logicalId: string }).logicalId) as string };
 }
 
 describe('FirehoseToBucket', () => {
