@@ -12,6 +12,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { FusionError, type Profile, toProblem } from '../fusion/index.js';
 import { type Dataset, type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/learned/index.js';
+import { datasetReference } from '../fusion/loop/reference.js';
 import { PREFIX } from '../layout.js';
 import { logger, metrics } from '../observability.js';
 import { renderReport } from '../report/index.js';
@@ -91,7 +92,8 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   const put = await s3().send(new PutObjectCommand({ Bucket: bucket, Key: prefix + modelKey, Body: `${JSON.stringify(artifact)}\n`, ContentType: 'application/json' }));
   let final: PromotionDecision & { conflict?: boolean } = decision;
   if (decision.promote) {
-    const updated: Profile = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) } };
+    // The new model's training data is also the new drift reference (fusion monitor, the summariser).
+    const updated: Profile = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) }, reference: datasetReference(prepared.dataset, new Date(createdAt)) };
     const Metadata = provenance('retrain', `data ${key}; model ${prefix + modelKey}; report ${at.reportDir}report.json`);
     const written = await putIfMatch(s3(), { Bucket: bucket, Key: at.profileKey, Body: `${JSON.stringify(updated, null, 2)}\n`, ContentType: 'application/json', Metadata }, profileEtag);
     if (!written.ok)

@@ -9,6 +9,7 @@ import { meta } from './schema-meta.js';
 import { TrainingSection } from './training.js';
 import { Calibration } from './calibration/schema.js';
 import { JoinSection } from './join/schema.js';
+import { DriftReference } from './loop/reference.js';
 
 export { meta };
 
@@ -218,6 +219,7 @@ const profileShape = {
   training: z.optional(TrainingSection),
   calibration: z.optional(Calibration),
   join: z.optional(JoinSection),
+  reference: z.optional(DriftReference),
 };
 
 /** A named set of defaults: classes, expected modalities, weights and options. */
