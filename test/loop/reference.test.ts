@@ -23,7 +23,7 @@ beforeAll(async () => {
   for (const line of lines)
     for (const [m, p] of Object.entries(JSON.parse(line).predictions as Record<string, { probabilities: number[] }>)) {
       const c = (counts[m] ??= new Array(10).fill(0));
-      c[p.probabilities.indexOf(Math.max(...p.probabilities))]++;
+      c[p.probabilities.indexOf(Math.max(...p.probabilities))]! += 1;
     }
   expected = Object.fromEntries(Object.entries(counts).map(([m, c]) => [m, c.map((n) => n / lines.length)]));
 });
