@@ -10,6 +10,7 @@
  */
 import { LogLevelThreshold, Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { LOOP_METRIC } from './layout.js';
 
 const SERVICE = process.env.POWERTOOLS_SERVICE_NAME || 'late-fusion';
 
@@ -65,6 +66,8 @@ export const METRIC = {
   staleProfiles: 'StaleProfiles',
   /** Requests answered 503 because a stored model gave a non-finite answer. */
   modelFailures: 'ModelFailures',
+  /** The drift summariser's (functions/loop/jobs.ts). */
+  ...LOOP_METRIC,
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
