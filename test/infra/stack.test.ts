@@ -149,7 +149,7 @@ describe('least privilege', () => {
 describe('outputs and cdk-nag', () => {
   it('exports the API URL, bucket, queue URLs and state machine ARN', () => {
     expect(Object.keys(s.json.Outputs ?? {}).sort()).toEqual(
-      ['ApiUrl', 'BucketName', 'CallerPolicyArn', 'DeadLetterQueueUrl', 'DecisionBusName', 'FailedEventsQueueUrl', 'JoinsTableName', 'LargeBatchStateMachineArn', 'RequestQueueUrl', 'ResultsQueueUrl'].sort(),
+      ['ApiUrl', 'BucketName', 'CallerPolicyArn', 'DeadLetterQueueUrl', 'DecisionBusName', 'DecisionStreamName', 'FailedEventsQueueUrl', 'JoinsTableName', 'LargeBatchStateMachineArn', 'RequestQueueUrl', 'ResultsQueueUrl'].sort(),
     );
   });
 
