@@ -12,7 +12,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { FusionError, type Profile, toProblem } from '../fusion/index.js';
 import { type Dataset, type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/learned/index.js';
-import { datasetReference } from '../fusion/loop/reference.js';
+import { datasetReference } from '../fusion/loop/monitor.js';
 import { PREFIX } from '../layout.js';
 import { logger, metrics } from '../observability.js';
 import { renderReport } from '../report/index.js';

@@ -1,11 +1,10 @@
 /**
  * A profile's drift reference: the share of each class among each modality's top classes on the
- * training data (`referenceShares`), stored in the profile by `fusion train` and by retraining,
- * and compared with production by PSI (functions/fusion/loop/psi.ts).
+ * training data (`datasetReference` in monitor.ts), stored in the profile by `fusion train` and
+ * by retraining, and compared with production by PSI (functions/fusion/loop/psi.ts).
  */
 import * as z from 'zod/mini';
 import { meta } from '../schema-meta.js';
-import { referenceShares } from './monitor.js';
 
 /** Bounds of a stored reference (a profile is read on every cold start). */
 export const REFERENCE_LIMITS = { maxModalities: 64, maxClasses: 1000, sumTolerance: 1e-3 } as const;
@@ -28,7 +27,7 @@ export const DriftReference = meta(
   ),
   {
     id: 'DriftReference',
-    description: "Class shares of each modality's top class on the training data, written by fusion train; fusion monitor and the drift summariser compare production with it (PSI).",
+    description: "Each modality's top-class shares on the training data (written by fusion train), for drift (PSI).",
   },
 );
 export type DriftReference = z.infer<typeof DriftReference>;
@@ -46,24 +45,12 @@ export function referenceErrors(reference: DriftReference, modalities: readonly 
   for (const m of names.slice(0, REFERENCE_LIMITS.maxModalities)) {
     const s = reference.shares[m]!;
     const path = `reference.shares.${m}`;
-    if (!known.has(m)) errors.push({ path, message: `"${m}" is not in modalities [${modalities.join(', ')}]; rerun fusion train or remove the entry` });
-    else if (s.length !== classes.length) errors.push({ path, message: `has ${s.length} shares but there are ${classes.length} classes; rerun fusion train to refresh the reference` });
+    if (!known.has(m)) errors.push({ path, message: `"${m}" is not in modalities [${modalities.join(', ')}]; remove it or rerun fusion train` });
+    else if (s.length !== classes.length) errors.push({ path, message: `has ${s.length} shares but there are ${classes.length} classes; rerun fusion train` });
     else {
       const sum = s.reduce((a, b) => a + b, 0);
-      if (sum !== 0 && Math.abs(sum - 1) > REFERENCE_LIMITS.sumTolerance) errors.push({ path, message: `shares sum to ${sum.toFixed(4)}, not 1; rerun fusion train to refresh the reference` });
+      if (sum !== 0 && Math.abs(sum - 1) > REFERENCE_LIMITS.sumTolerance) errors.push({ path, message: `shares sum to ${sum.toFixed(4)}, not 1; rerun fusion train` });
     }
   }
   return errors;
-}
-
-/** A reference from `referenceShares` output and the row count (shares rounded to 6 digits). */
-export function driftReference(shares: Record<string, number[]>, rows: number, createdAt = new Date()): DriftReference {
-  const rounded: Record<string, number[]> = {};
-  for (const [m, s] of Object.entries(shares)) rounded[m] = s.map((v) => Math.round(v * 1e6) / 1e6);
-  return { rows, shares: rounded, createdAt: createdAt.toISOString() };
-}
-
-/** The reference of a parsed training set: each modality's top-class shares where it is present. */
-export function datasetReference(data: { classes: readonly string[]; modalities: readonly string[]; examples: readonly { dists: readonly (ArrayLike<number> | undefined)[] }[] }, createdAt = new Date()): DriftReference {
-  return driftReference(referenceShares(data.examples.map((e) => e.dists), data.modalities, data.classes.length), data.examples.length, createdAt);
 }
