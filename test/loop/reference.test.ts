@@ -89,7 +89,7 @@ describe('a stored reference is validated', () => {
   });
 
   it('should name the field and the fix for each problem', () => {
-    expect(errors({ rows: 10, shares: { video: [0.2, 0.3, 0.5] } })).toEqual([expect.stringMatching(/^reference\.shares\.video: "video" is not in modalities \[text, audio\]; rerun fusion train/)]);
+    expect(errors({ rows: 10, shares: { video: [0.2, 0.3, 0.5] } })).toEqual([expect.stringMatching(/^reference\.shares\.video: "video" is not in modalities \[text, audio\]; remove it or rerun fusion train/)]);
     expect(errors({ rows: 10, shares: { text: [0.5, 0.5] } })).toEqual([expect.stringMatching(/^reference\.shares\.text: has 2 shares but there are 3 classes/)]);
     expect(errors({ rows: 10, shares: { text: [0.5, 0.5, 0.5] } })).toEqual([expect.stringMatching(/^reference\.shares\.text: shares sum to 1\.5000, not 1/)]);
     expect(errors({ rows: 10, shares: { text: [1.5, 0, 0] } })).toEqual([expect.stringMatching(/^reference\.shares\.text\.0: a share must be between 0 and 1/)]);
