@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Handlers log JSON lines through Powertools; tests that check logs set their own level.
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // The decision log is off too (no stdout lines, nothing appended to the local store);
+    // tests of the decision log set FUSION_DECISION_LOG_SAMPLE themselves.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', FUSION_DECISION_LOG_SAMPLE: '0' },
   },
 });

@@ -66,6 +66,20 @@ export const METRIC = {
   staleProfiles: 'StaleProfiles',
   /** Requests answered 503 because a stored model gave a non-finite answer. */
   modelFailures: 'ModelFailures',
+  // Label-free monitoring, per {profile, modality}, from each logged decision naming a profile.
+  // Each is a sum over a request's decisions, so rates are ratios of sums (metric math):
+  // missing rate = ModalityMissing / ModalityDecisions; mean confidence = ModalityConfidence /
+  // (ModalityDecisions - ModalityMissing); likewise disagreement and contribution.
+  /** Decisions that expected the modality (present or missing). */
+  modalityDecisions: 'ModalityDecisions',
+  /** Decisions where the expected modality was missing (0/1 each). */
+  modalityMissing: 'ModalityMissing',
+  /** Sum of the modality's confidence (classification: its top probability; multilabel: mean max(s, 1 - s)). */
+  modalityConfidence: 'ModalityConfidence',
+  /** Decisions where the modality's own answer differed from the decision (0/1 each; not for regression). */
+  modalityDisagreement: 'ModalityDisagreement',
+  /** Sum of the modality's contribution to the decision. */
+  modalityContribution: 'ModalityContribution',
   /** The drift summariser's (functions/loop/jobs.ts). */
   ...LOOP_METRIC,
 } as const;

@@ -39,10 +39,12 @@ const REQUEST = JSON.stringify({
     audio: { logits: [-1.2, 0.3, 2.0] },
   },
   weights: { text: 0.5, video: 0.3, audio: 0.2 },
+  // The client's own decision id (as a retry sends): every server answers the same bytes.
+  decisionId: 'bench-1',
 });
 
-/** What every server answers: the core's decision for `REQUEST`. */
-const ANSWER = JSON.stringify(fuseAny(average, JSON.parse(REQUEST)));
+/** What every server answers: the core's decision for `REQUEST`, with its decisionId. */
+const ANSWER = JSON.stringify({ ...fuseAny(average, JSON.parse(REQUEST)), decisionId: 'bench-1' });
 
 const BARE = `
 const body = ${JSON.stringify(ANSWER)};
@@ -118,7 +120,9 @@ type ServerName = (typeof SERVERS)[number]['name'];
 
 /** Every server warmed up alike, then measured in alternating rounds. */
 async function compare(dir: string) {
-  const env = { ...process.env, PORT: '0', POWERTOOLS_METRICS_DISABLED: 'true' };
+  // `fusion serve` writes a decision line per request to stdout (a file here) and to its local
+  // store (FUSION_STORE_DIR, the run's temporary directory), as `npm start` does.
+  const env = { ...process.env, PORT: '0', POWERTOOLS_METRICS_DISABLED: 'true', FUSION_STORE_DIR: dir };
   const running = [];
   try {
     for (const s of SERVERS) running.push({ ...s, ...(await startChild([...s.args], env, join(dir, `${s.name}.log`))) });

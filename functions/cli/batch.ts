@@ -5,7 +5,8 @@ import cliProgress from 'cli-progress';
 import { STRATEGY_NAMES, getStrategy } from '../fusion/index.js';
 import { type ProfileLoader, runBatch } from '../events/batch-core.js';
 import { READ_CHUNK_BYTES, type Sink, maxLineBytes, readLines, writableSink } from '../events/lines.js';
-import { createStore } from '../store/index.js';
+import { flushDecisionLog, recordLocally } from '../loop/record.js';
+import { LOCAL_STORE_DIR, createStore } from '../store/index.js';
 import { EXIT, type Io, fail, fileError, usage, parseCommand } from './io.js';
 import { readProfileFile } from './profile-arg.js';
 
@@ -77,9 +78,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
         strategy: args.strategy!,
         loadProfile,
         ...(defaultProfile ? { defaultProfile } : {}),
+        // The decision log goes to the local store only: stdout may be the results.
+        recorder: recordLocally(io.env, io.env.FUSION_STORE_DIR ?? LOCAL_STORE_DIR, { stdout: false }),
       });
     } finally {
       bar?.stop();
+      flushDecisionLog();
       await Promise.all([output.end?.(), errors?.end()]);
     }
     io.stderr.write(`${JSON.stringify(summary)}\n`);

@@ -12,6 +12,7 @@ import {
   referencedProfiles,
   toProblem,
 } from '../fusion/index.js';
+import { type Decision, type RecorderConfig, collector, itemDecisionId, newDecisionId, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
 import { type Line, LineFault, type Sink, parseLine } from './lines.js';
 
 /** Loads a profile by reference (`name` or `name@version`), for example `store.getProfile`. */
@@ -25,6 +26,13 @@ export interface BatchOptions {
   loadProfile?: ProfileLoader;
   /** Profile applied to every line that names none. */
   defaultProfile?: string;
+  /**
+   * The run's decision id: line n's decision is `<run id>:<n>` unless the line sends its own
+   * `decisionId`. Default: a new UUID (the S3 adapter derives it from the object, so a retry keeps it).
+   */
+  runId?: string;
+  /** The decision log's settings (default: from `process.env`). */
+  recorder?: RecorderConfig;
 }
 
 /** Where the records go. Error records go to `errors`, or to `output` when it is absent. */
@@ -53,12 +61,31 @@ export type BatchRecord = { id: Id; line: number; result: AnyResponse } | { line
 /** Fuses one parsed request; it only returns a promise when a profile must first be loaded. */
 type LineFuser = (input: unknown, line: number) => BatchRecord | Promise<BatchRecord>;
 
+/** A run's decisions not yet recorded: `flush` records them (after their records are written). */
+interface Pending {
+  decisions: Decision[];
+  flush(): void;
+}
+
+function pendingDecisions(options: BatchOptions): Pending {
+  const config = options.recorder ?? recorderConfig();
+  const pending: Pending = {
+    decisions: [],
+    flush() {
+      if (pending.decisions.length) recordDecisions(pending.decisions, { source: 'batch', latencyMs: 0 }, config);
+      pending.decisions = [];
+    },
+  };
+  return pending;
+}
+
 /**
  * A fuser for one run: resolves the strategy once (an unknown name becomes every line's 404) and
  * loads each profile the lines name once. A store that cannot be reached (`UnavailableError`)
  * is thrown, not recorded: retrying later can succeed.
  */
-function lineFuser(options: BatchOptions): LineFuser {
+function lineFuser(options: BatchOptions, pending: Pending): LineFuser {
+  const runId = options.runId ?? newDecisionId();
   let strategy: Strategy | Problem;
   try {
     strategy = getStrategy(options.strategy);
@@ -77,7 +104,14 @@ function lineFuser(options: BatchOptions): LineFuser {
       if (!hit.ok) return { line, id, error: toProblem(hit.error) };
     }
     try {
-      return { id, line, result: fuseOneAny(s, input, lookup) };
+      const started = performance.now();
+      const { observe, decided } = collector();
+      const result = fuseOneAny(s, input, lookup, {}, observe);
+      const own = isObject(input) ? input.decisionId : undefined;
+      const decisionId = validDecisionId(own) ? own : itemDecisionId(runId, line);
+      result.decisionId = decisionId;
+      pending.decisions.push({ decisionId, prepared: decided[0]!.prepared, response: result, latencyMs: performance.now() - started });
+      return { id, line, result };
     } catch (e) {
       if (e instanceof UnavailableError) throw e;
       return { line, id, error: toProblem(e) };
@@ -117,7 +151,8 @@ export async function runBatch(
 ): Promise<BatchSummary> {
   const started = performance.now();
   const summary: BatchSummary = { lines: 0, fused: 0, failed: 0, seconds: 0 };
-  const fuseLine = lineFuser(options);
+  const pending = pendingDecisions(options);
+  const fuseLine = lineFuser(options, pending);
   let lineNo = 0;
   for await (const group of source) {
     let out = '';
@@ -141,6 +176,7 @@ export async function runBatch(
     }
     if (errs) await sinks.errors!.write(errs);
     if (out) await sinks.output.write(out);
+    pending.flush();
     sinks.onProgress?.({ ...summary, seconds: (performance.now() - started) / 1000 });
   }
   summary.seconds = (performance.now() - started) / 1000;
@@ -149,12 +185,14 @@ export async function runBatch(
 
 /** Fuses already parsed items (a Step Functions Distributed Map batch): one record each, in order, `line` = index + 1. */
 export async function fuseItems(items: readonly { index: number; request: unknown }[], options: BatchOptions): Promise<BatchRecord[]> {
-  const fuseLine = lineFuser(options);
+  const pending = pendingDecisions(options);
+  const fuseLine = lineFuser(options, pending);
   const out: BatchRecord[] = [];
   for (const { index, request } of items) {
     const rec = fuseLine(request, index + 1);
     out.push(rec instanceof Promise ? await rec : rec);
   }
+  pending.flush();
   return out;
 }
 

@@ -7,11 +7,13 @@
  * The same function is the item processor of the large-batch Distributed Map
  * (infra/lib/large-batch.ts): given `{"BatchInput", "Items"}` it returns one record per item.
  */
+import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, S3Event, S3EventRecord } from 'aws-lambda';
 import { PassThrough, type Readable } from 'node:stream';
+import { recorderConfig } from '../loop/record.js';
 import { logger, metrics } from '../observability.js';
 import { createStore } from '../store/index.js';
 import { s3Client } from '../store/s3-client.js';
@@ -33,6 +35,8 @@ const SOURCE_ETAG = 'source-etag';
 /** Batch files stream for minutes; the deadline applies to socket inactivity, not the whole call. */
 const IO_TIMEOUT_MS = 60_000;
 
+// A bad FUSION_DECISION_LOG_SAMPLE fails the cold start, naming the variable.
+recorderConfig(process.env);
 let client: S3Client | undefined;
 const s3 = () => (client ??= s3Client(process.env, IO_TIMEOUT_MS));
 
@@ -72,7 +76,7 @@ async function fuseMapBatch(event: MapBatchEvent): Promise<BatchRecord[]> {
   const started = performance.now();
   const { strategy, bucket, key } = event.BatchInput;
   const store = createStore(process.env);
-  const records = await fuseItems(event.Items, { strategy, loadProfile: (ref) => store.getProfile(ref) });
+  const records = await fuseItems(event.Items, { strategy, loadProfile: (ref) => store.getProfile(ref), runId: objectRunId(bucket, key) });
   const failed = records.filter((r) => 'error' in r).length;
   emitSummary(strategy, { lines: records.length, fused: records.length - failed, failed, seconds: (performance.now() - started) / 1000 });
   logger.info('Map batch fused', { bucket, key, strategy, first: event.Items[0]?.index, items: records.length, failed });
@@ -124,7 +128,7 @@ async function fuseObject(bucket: string, key: string, keys: BatchKeys): Promise
         output: output.sink,
         errors: { write: (text) => (errors ??= streamedUpload(bucket, keys.errors, etag)).sink.write(text) },
       },
-      { strategy: keys.strategy, loadProfile: (ref) => store.getProfile(ref) },
+      { strategy: keys.strategy, loadProfile: (ref) => store.getProfile(ref), runId: objectRunId(bucket, key, etag) },
     );
     // The output is written last: it is the marker that this input version is done.
     if (errors) await errors.finish();
@@ -135,6 +139,14 @@ async function fuseObject(bucket: string, key: string, keys: BatchKeys): Promise
     await Promise.allSettled([output.abort(), errors?.abort()]);
     throw e;
   }
+}
+
+/**
+ * The decision-id stem of an input object's lines (line n: `<stem>:<n>`): a hash of the object
+ * (and its version's ETag when known), so a redelivered or retried input keeps its ids.
+ */
+export function objectRunId(bucket: string, key: string, etag = ''): string {
+  return `s3-${createHash('sha256').update(`${bucket}/${key}@${etag}`).digest('hex').slice(0, 32)}`;
 }
 
 /** A multipart upload fed through a stream, so memory stays bounded by the part buffers. */

@@ -5,6 +5,10 @@
  * request cannot be fused. Only retryable failures (results queue unreachable, profile store
  * unavailable, a bug) are reported in `batchItemFailures`, so SQS redelivers just those and
  * its redrive policy moves a message that keeps failing to the dead-letter queue.
+ *
+ * A decision's id is the request's own `decisionId`, else the message id (a batch's items:
+ * `<id>:<index>`), so a redelivered message keeps its ids; its decision line is written once
+ * the answer is on the results queue.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
@@ -20,6 +24,7 @@ import {
   toProblem,
 } from '../fusion/index.js';
 import { fuseLimits } from '../limits.js';
+import { type Decision, assignDecisionIds, collector, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
 import { logger, metrics } from '../observability.js';
 import { createStore, loadProfiles } from '../store/index.js';
 import { BatchedSender, type ResultMessage, sqsClient } from './results-queue.js';
@@ -31,6 +36,8 @@ const SQS_MAX_BYTES = 256 * 1024 - 1024;
 /** `FUSION_MAX_*` of this function, read at the first message (once per process). */
 let queueLimits: ReturnType<typeof fuseLimits> | undefined;
 const senders = new Map<string, BatchedSender>();
+// A bad FUSION_DECISION_LOG_SAMPLE fails the cold start, naming the variable.
+const recorder = recorderConfig(process.env);
 let client: ReturnType<typeof sqsClient> | undefined;
 
 function sender(): BatchedSender {
@@ -61,6 +68,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<Parti
       answered();
       await sent;
       counts[answer.fused ? 'fused' : 'answeredWithProblem']++;
+      if (answer.decisions) recordDecisions(answer.decisions, { source: 'sqs', latencyMs: answer.latencyMs ?? 0 }, recorder);
     } catch (e) {
       logger.warn('Message will be retried', { messageId: record.messageId, error: e as Error });
       throw e;
@@ -81,7 +89,8 @@ export async function handler(event: SQSEvent, context?: Context): Promise<Parti
  * The answer to one message: its result, or its problem when the request is at fault. Throws
  * (so the message is retried) only when retrying can help: the store is unavailable, or a bug.
  */
-async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: ResultMessage }> {
+async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: ResultMessage; decisions?: Decision[]; latencyMs?: number }> {
+  const started = performance.now();
   const reply: { id: string | number | null; sourceMessageId: string; strategy: string | null } = { id: null, sourceMessageId: record.messageId, strategy: null };
   const attributes = (outcome: string) => ({ sourceMessageId: record.messageId, outcome });
   try {
@@ -96,11 +105,13 @@ async function answerFor(record: SQSRecord): Promise<{ fused: boolean; message: 
     const lookup = names.length ? await loadProfiles(createStore(process.env), names) : undefined;
     // An answer SQS cannot carry is replaced by a problem answer: retrying could never deliver it.
     const maxResponseBytes = Math.min(limits.maxResponseBytes, SQS_MAX_BYTES);
-    const result = fuse(strategy, request, lookup, { ...limits, maxResponseBytes });
+    const { observe, decided } = collector();
+    const result = fuse(strategy, request, lookup, { ...limits, maxResponseBytes }, observe);
+    const decisions = assignDecisionIds(validDecisionId(request.decisionId) ? request.decisionId : record.messageId, request, decided);
     const answer = JSON.stringify({ ...reply, result });
     if (Buffer.byteLength(answer) > SQS_MAX_BYTES)
       throw new FusionError('response-too-large', `The answer has ${Buffer.byteLength(answer)} bytes, over SQS's message limit of ${SQS_MAX_BYTES}. Send smaller batches, or use the S3 batch input.`);
-    return { fused: true, message: { body: answer, attributes: attributes('fused') } };
+    return { fused: true, message: { body: answer, attributes: attributes('fused') }, decisions, latencyMs: performance.now() - started };
   } catch (e) {
     if (!(e instanceof FusionError) || e instanceof UnavailableError) throw e;
     return { fused: false, message: { body: JSON.stringify({ ...reply, error: toProblem(e) }), attributes: attributes('problem') } };

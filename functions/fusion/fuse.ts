@@ -4,6 +4,8 @@ import { type Parsed, checkResponseSize, isBatch, parseInput, profilesOf } from 
 import { type Prepared, type ProfileLookup, prepare } from './prepare.js';
 import { type BatchResponse, type FusionRequest, type FusionResponse, LIMITS } from './schemas.js';
 import type { Strategy } from './strategy.js';
+import type { MultilabelPrepared } from './tasks/multilabel.js';
+import type { RegressionPrepared } from './tasks/regression.js';
 import { type AnyBatchResponse, type AnyResponse, checkTask, fuseTask, statedTask, taskOf, taskProfiles } from './tasks/index.js';
 
 const TIE = 1e-12;
@@ -134,6 +136,12 @@ function counted(p: Prepared, c: number, k: number): boolean {
   return false;
 }
 
+/**
+ * Called once per decision with what the core prepared and answered, after the answer is built
+ * (the decision log's recorder uses it; the answer is the same with or without it).
+ */
+export type DecisionObserver = (prepared: Prepared | RegressionPrepared | MultilabelPrepared, response: AnyResponse) => void;
+
 /** Limits an adapter may set from its configuration (defaults: `LIMITS`). */
 export interface FuseLimits {
   maxProfiles?: number;
@@ -141,13 +149,13 @@ export interface FuseLimits {
 }
 
 /** Validates and fuses one request or a batch, of any task (`task`, default classification). */
-export function fuseAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): AnyResponse | AnyBatchResponse {
+export function fuseAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}, observe?: DecisionObserver): AnyResponse | AnyBatchResponse {
   const task = taskOf(input, lookup);
-  if (task !== 'classification') return fuseTask(task, strategy, input, lookup, limits);
+  if (task !== 'classification') return fuseTask(task, strategy, input, lookup, limits, observe);
   checkTask(strategy, task);
   const parsed = parseInput(input);
   profilesOf(parsed, limits.maxProfiles);
-  return fuseParsed(strategy, parsed, lookup, limits);
+  return fuseParsed(strategy, parsed, lookup, limits, observe);
 }
 
 /**
@@ -160,9 +168,9 @@ export function fuseOne(strategy: Strategy, input: unknown, lookup?: ProfileLook
 }
 
 /** Validates and fuses one request of any task (a batch is refused). */
-export function fuseOneAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): AnyResponse {
+export function fuseOneAny(strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}, observe?: DecisionObserver): AnyResponse {
   if (isBatch(input)) throw new InvalidRequestError([{ path: 'items', message: 'send one request here, not a batch' }]);
-  return fuseAny(strategy, input, lookup, limits) as AnyResponse;
+  return fuseAny(strategy, input, lookup, limits, observe) as AnyResponse;
 }
 
 /**
@@ -170,10 +178,15 @@ export function fuseOneAny(strategy: Strategy, input: unknown, lookup?: ProfileL
  * is still checked as far as it can be, so the 400 lists every problem at once. A batch with
  * an invalid item is rejected whole; every item's errors carry its index (`items.3.predictions.text`).
  */
-export function fuseParsed(strategy: Strategy, parsed: Parsed, lookup?: ProfileLookup, limits: FuseLimits = {}): FusionResponse | BatchResponse {
+export function fuseParsed(strategy: Strategy, parsed: Parsed, lookup?: ProfileLookup, limits: FuseLimits = {}, observe?: DecisionObserver): FusionResponse | BatchResponse {
   if (parsed.errors.length) throw new InvalidRequestError([...parsed.errors, ...laterErrors(parsed, lookup)]);
   checkResponseSize(parsed, lookup, limits.maxResponseBytes);
-  if (!parsed.batch) return decide(strategy, prepare(parsed.request, lookup));
+  if (!parsed.batch) {
+    const p = prepare(parsed.request, lookup);
+    const r = decide(strategy, p);
+    observe?.(p, r);
+    return r;
+  }
   const items = parsed.items as FusionRequest[];
   const prepared: Prepared[] = [];
   const failures: FusionError[] = [];
@@ -193,7 +206,9 @@ export function fuseParsed(strategy: Strategy, parsed: Parsed, lookup?: ProfileL
     if (first instanceof InsufficientModalitiesError) throw new InsufficientModalitiesError(first.message, errors);
     throw first;
   }
-  return { results: prepared.map((p, i) => decideItem(strategy, p, i)) };
+  const results = prepared.map((p, i) => decideItem(strategy, p, i));
+  if (observe) for (let i = 0; i < results.length; i++) observe(prepared[i]!, results[i]!);
+  return { results };
 }
 
 /** `decide` for batch item i: a rule's refusal (dempster-shafer's total conflict) names the item. */

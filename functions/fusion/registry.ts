@@ -1,5 +1,5 @@
 import { NotFoundError } from './errors.js';
-import { type FuseLimits, fuseAny } from './fuse.js';
+import { type DecisionObserver, type FuseLimits, fuseAny } from './fuse.js';
 import type { ProfileLookup } from './prepare.js';
 import type { AnyBatchResponse, AnyResponse } from './tasks/index.js';
 import { inverseVariance } from './tasks/inverse-variance.js';
@@ -30,6 +30,6 @@ export function getStrategy(name: string): Strategy {
 }
 
 /** Fuses a single request or a batch with the named strategy. */
-export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup, limits?: FuseLimits): AnyResponse | AnyBatchResponse {
-  return fuseAny(getStrategy(strategyName), input, lookup, limits);
+export function fuse(strategyName: string, input: unknown, lookup?: ProfileLookup, limits?: FuseLimits, observe?: DecisionObserver): AnyResponse | AnyBatchResponse {
+  return fuseAny(getStrategy(strategyName), input, lookup, limits, observe);
 }

@@ -134,6 +134,22 @@ export const RequestId = z.union([z.string().check(z.maxLength(256, 'id must be 
   error: 'id must be a string or a number',
 });
 
+/** What a client-supplied decision id may be: 1 to 128 of A-Z a-z 0-9 . _ : - (also the `x-fusion-decision-id` header's rule). */
+export const DECISION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A client's own decision id, so a retry keeps it (and its canary choice). */
+export const DecisionId = meta(
+  z
+    .string({ error: 'decisionId must be a string of 1 to 128 letters, digits, ".", "_", ":" or "-"' })
+    .check(z.regex(DECISION_ID_PATTERN, 'decisionId must be 1 to 128 letters, digits, ".", "_", ":" or "-"')),
+  { description: 'Your own id for this decision (a retry sends the same one); by default the service makes one. Returned as decisionId and in the x-fusion-decision-id header.' },
+);
+
+/** The `decisionId` every answer carries (set by the adapter, never by the core's fusion). */
+export const decisionIdField = meta(z.optional(z.string()), {
+  description: 'The id of this decision in the decision log: the request\'s own decisionId, else one made by the service (for a batch item: the request\'s id followed by ":<index>").',
+});
+
 const requestShape = {
   task: z.optional(z.literal('classification', { error: 'task must be one of: classification, regression, multilabel (default classification)' })),
   id: z.optional(RequestId),
@@ -159,6 +175,7 @@ const requestShape = {
   predictions: z.optional(Predictions),
   weights: z.optional(Weights),
   options: z.optional(Options),
+  decisionId: z.optional(DecisionId),
 };
 
 /** One fusion request. `classes` and `predictions` are required unless a profile supplies classes. */
@@ -249,6 +266,7 @@ export const FusionResponse = meta(
         description: 'Parts of the request that had no effect, such as a weight for a modality that was neither sent nor expected.',
       }),
     ),
+    decisionId: decisionIdField,
   }),
   {
     id: 'FusionResponse',

@@ -7,15 +7,16 @@ import httpCors from '@middy/http-cors';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { Context } from 'aws-lambda';
-import { FusionError } from '../fusion/errors.js';
+import { FusionError, InvalidRequestError } from '../fusion/errors.js';
 import { fuseAny, fuseParsed } from '../fusion/fuse.js';
 import { type Parsed, parseInput, profilesOf } from '../fusion/parse.js';
 import type { ProfileLookup } from '../fusion/prepare.js';
 import { type AnyBatchResponse, type AnyResponse, statedTask, taskOf, taskProfiles } from '../fusion/tasks/index.js';
 import type { Strategy } from '../fusion/strategy.js';
 import { METRIC, emitMetrics, logger, metrics } from '../observability.js';
+import { DECISION_ID_HEADER, assignDecisionIds, collector, newDecisionId, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
 import { loadProfiles } from '../store/index.js';
-import { httpConfig } from './config.js';
+import { httpConfig, invocationEnv } from './config.js';
 import { type HttpEvent, type HttpResult, allowMethods, bodyLimit, json, jsonBody, problemResponses, requestIds, securityHeaders } from './middleware.js';
 import { preloadProfiles } from './preload.js';
 
@@ -23,6 +24,7 @@ import { preloadProfiles } from './preload.js';
 // when a request first names a profile, or here when FUSION_PRELOAD_PROFILES names some: Lambda
 // waits for this top-level await during init, so those are loaded before the first request.
 httpConfig(process.env);
+recorderConfig(process.env);
 await preloadProfiles(process.env.FUSION_PRELOAD_PROFILES, () => httpConfig(process.env).store, logger);
 
 /** `FUSION_CORS_ORIGINS`: comma-separated allowed origins ("*" for any). Unset: no CORS headers. */
@@ -42,7 +44,8 @@ export function httpStack(opts: { strategy?: string } = {}) {
       httpCors({
         origins: CORS_ORIGINS,
         methods: 'GET,POST,OPTIONS',
-        headers: 'content-type,authorization,x-amz-date,x-amz-security-token,x-amz-content-sha256',
+        headers: `content-type,authorization,x-amz-date,x-amz-security-token,x-amz-content-sha256,${DECISION_ID_HEADER}`,
+        exposeHeaders: DECISION_ID_HEADER,
         disableBeforePreflightResponse: false,
       }),
     );
@@ -58,22 +61,42 @@ function summarise(result: AnyResponse | AnyBatchResponse) {
     missing += r.modalities.missing.length;
     if (r.profile?.stale) stale++;
   }
-  return { decisions: results.length, missing, stale, task };
+  return { count: results.length, missing, stale, task };
+}
+
+/**
+ * The request's decision id: its `decisionId` field, else its `x-fusion-decision-id` header
+ * (both must agree when both are sent), else a new UUID. A batch's items get `<id>:<index>`
+ * unless an item sends its own.
+ */
+function requestDecisionId(event: HttpEvent): string {
+  const header = event.headers?.[DECISION_ID_HEADER];
+  if (header !== undefined && !validDecisionId(header))
+    throw new InvalidRequestError([{ path: DECISION_ID_HEADER, message: 'the x-fusion-decision-id header must be 1 to 128 letters, digits, ".", "_", ":" or "-"' }]);
+  const field = (event.body as { decisionId?: unknown } | null)?.decisionId;
+  // An invalid field is the core's 400 (it names decisionId); only a valid one is used here.
+  const own = validDecisionId(field) ? field : undefined;
+  if (own !== undefined && header !== undefined && own !== header)
+    throw new InvalidRequestError([{ path: 'decisionId', message: `decisionId ("${own}") and the x-fusion-decision-id header ("${header}") differ; send one, or the same id in both` }]);
+  return own ?? header ?? newDecisionId();
 }
 
 /** One request's work once its profiles (if any) are loaded: fuse, count, log, answer. */
 function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: Parsed | undefined, lookup: ProfileLookup | undefined, started: number): HttpResult {
   const { limits, logPayloads } = httpConfig();
+  const id = requestDecisionId(event);
+  const { observe, decided } = collector();
   // `parsed` is the classification parse; a request stating another task goes through fuseAny.
   if (parsed && lookup) taskOf(event.body, lookup);
-  const result = parsed ? fuseParsed(strategy, parsed, lookup, limits) : fuseAny(strategy, event.body, lookup, limits);
-  const { decisions, missing, stale, task } = summarise(result);
+  const result = parsed ? fuseParsed(strategy, parsed, lookup, limits, observe) : fuseAny(strategy, event.body, lookup, limits, observe);
+  const decisions = assignDecisionIds(id, event.body, decided);
+  const { count, missing, stale, task } = summarise(result);
   if (metrics.enabled)
     emitMetrics(
       { strategy: strategy.name, task },
       {
-        [METRIC.decisionsFused]: decisions,
-        [METRIC.itemsPerRequest]: decisions,
+        [METRIC.decisionsFused]: count,
+        [METRIC.itemsPerRequest]: count,
         [METRIC.missingModalities]: missing,
         ...(stale ? { [METRIC.staleProfiles]: stale } : {}),
       },
@@ -85,7 +108,7 @@ function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: P
       ...requestIds(event, context),
       strategy: strategy.name,
       status: 200,
-      decisions,
+      decisions: count,
       missing_modalities: missing,
       ...(stale ? { stale_profiles: stale } : {}),
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
@@ -95,6 +118,8 @@ function fused(strategy: Strategy, event: HttpEvent, context: Context, parsed: P
   // The estimate made before the work is an upper bound for ASCII names; this catches the rest.
   if (response.body.length > limits.maxResponseBytes / 3 && Buffer.byteLength(response.body) > limits.maxResponseBytes)
     throw new FusionError('response-too-large', `The answer has ${Buffer.byteLength(response.body)} bytes, over the limit of ${limits.maxResponseBytes} (FUSION_MAX_RESPONSE_BYTES). Split the request into smaller ones.`);
+  response.headers[DECISION_ID_HEADER] = id;
+  recordDecisions(decisions, { source: 'http', latencyMs: performance.now() - started }, recorderConfig(invocationEnv()));
   return response;
 }
 

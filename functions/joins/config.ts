@@ -11,6 +11,7 @@ import { logger, metrics } from '../observability.js';
 import { createStore } from '../store/index.js';
 import { AllDelivery, BusDelivery, MemoryDelivery, QueueDelivery } from './delivery.js';
 import { DynamoJoinStore, dynamoClient } from './dynamo.js';
+import { recorderConfig } from '../loop/record.js';
 import { type JoinCounters, type JoinDelivery, JoinService } from './service.js';
 import { MemoryJoinStore } from './store.js';
 import { InProcessScheduler, SqsScheduler } from './timers.js';
@@ -59,6 +60,7 @@ export function createJoinRuntime(env: NodeJS.ProcessEnv = process.env): JoinRun
     delivery: memory ?? new AllDelivery(targets),
     profiles: (ref) => profileStore.getProfile(ref),
     counters: joinCounters,
+    recorder: recorderConfig(env),
   });
   if (scheduler instanceof InProcessScheduler) scheduler.fire = (profile, joinId) => service.fire(profile, joinId);
   return { service, store, scheduler, ...(memory ? { memory } : {}) };

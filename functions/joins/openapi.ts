@@ -45,6 +45,7 @@ const insufficient = {
   properties: {
     state: { const: 'insufficient' },
     joinId: { type: 'string' },
+    decisionId: { type: 'string', description: "The join's decision id: its joinId." },
     profile: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } },
     trigger: { const: 'window' },
     decidedAt: { type: 'string', format: 'date-time' },

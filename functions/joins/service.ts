@@ -7,9 +7,11 @@
 import { NotFoundError, UnavailableError } from '../fusion/errors.js';
 import { checkArrival, checkJoinId } from '../fusion/join/check.js';
 import { type JoinContext, type JoinEffect, type JoinEvent, type JoinReply, joinContext, pendingView, reduce } from '../fusion/join/reducer.js';
-import { JOIN_LIMITS, type JoinOutcome, type JoinState } from '../fusion/join/schema.js';
+import { JOIN_LIMITS, type JoinDecision, type JoinOutcome, type JoinState } from '../fusion/join/schema.js';
 import type { ResolvedProfile } from '../fusion/prepare.js';
 import { InvalidRequestError } from '../fusion/errors.js';
+import { type RecorderConfig, collector, recordDecisions, recorderConfig } from '../loop/record.js';
+import { fuseArrived } from '../fusion/join/reducer.js';
 import { logger } from '../observability.js';
 import type { JoinStore } from './store.js';
 
@@ -38,6 +40,8 @@ export interface JoinServiceOptions {
   profiles: (ref: string) => Promise<ResolvedProfile>;
   now?: () => number;
   counters?: JoinCounters;
+  /** The decision log's settings (default: from `process.env`). */
+  recorder?: RecorderConfig;
 }
 
 const PROFILE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
@@ -76,6 +80,7 @@ export class JoinService {
   }
 
   private async apply(profile: string, joinId: string, now: number, strict: boolean, event: (ctx: JoinContext) => JoinEvent): Promise<JoinReply> {
+    const started = performance.now();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = await this.o.store.get(profile, joinId);
       if (!current && strict) return { status: 202, body: null }; // a timer for a join that expired
@@ -85,10 +90,25 @@ export class JoinService {
         await pause(attempt);
         continue;
       }
+      // The write that stored a new decided outcome is the one place its decision is logged.
+      const outcome = step.state?.outcome;
+      if (step.changed && outcome?.state === 'decided' && !current?.state.outcome) this.record(step.state!, outcome, ctx, performance.now() - started);
       await this.effects(step.effects, profile, joinId, strict);
       return step.reply;
     }
     throw new UnavailableError(`Join "${joinId}" is being written by too many callers at once; retry the request.`);
+  }
+
+  /** One decision line for a join's decided outcome (decisionId = joinId); never fails the join. */
+  private record(state: JoinState, outcome: JoinDecision, ctx: JoinContext, latencyMs: number): void {
+    try {
+      const { observe, decided } = collector();
+      fuseArrived(state, Object.keys(outcome.arrivals), ctx, observe);
+      const prepared = decided[0]?.prepared;
+      if (prepared) recordDecisions([{ decisionId: outcome.joinId, joinId: outcome.joinId, prepared, response: outcome }], { source: 'join', latencyMs }, this.o.recorder ?? recorderConfig());
+    } catch (e) {
+      logger.warn('decision log: a join outcome could not be recorded', { joinId: outcome.joinId, error: (e as Error).message?.slice(0, 500) });
+    }
   }
 
   private async effects(effects: JoinEffect[], profile: string, joinId: string, strict: boolean): Promise<void> {

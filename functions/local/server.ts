@@ -13,8 +13,10 @@ import { httpConfig, withEnv } from '../http/config.js';
 import type { HttpHandler } from '../http/handler.js';
 import { type HttpResult, json } from '../http/middleware.js';
 import { DEFAULT_ENTRY, ENTRIES, entryFile, matchRoute } from '../http/routes.js';
+import { flushDecisionLog, recordLocally, recorderConfig } from '../loop/record.js';
 import { logger } from '../observability.js';
 import { playgroundResponse } from '../playground/serve.js';
+import { LOCAL_STORE_DIR } from '../store/index.js';
 import { type LocalFunction, lambdaContext, localFunction, toEventV2 } from './event.js';
 
 /** API Gateway's own payload limit (10 MiB); the handlers enforce `FUSION_MAX_BODY_BYTES` below it. */
@@ -120,6 +122,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<LocalServer
   const env = opts.env ?? process.env;
   const host = opts.host ?? '127.0.0.1';
   httpConfig(env); // fail now on a bad configuration, not on the first request
+  recorderConfig(env);
+  // The decision log also goes to the local store, where `fusion dataset` reads it.
+  recordLocally(env, env.FUSION_STORE_DIR ?? LOCAL_STORE_DIR);
   const targets = new Map<string, Target>();
   for (const [entry, handler] of await loadHandlers()) targets.set(entry, { handler, fn: localFunction(`late-fusion-${entry}`) });
   const fallback = targets.get(DEFAULT_ENTRY)!;
@@ -175,6 +180,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<LocalServer
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        flushDecisionLog();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

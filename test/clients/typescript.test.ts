@@ -6,6 +6,9 @@ const SENTIMENT: FusionRequest = {
   profile: 'sentiment',
   predictions: { text: { probabilities: [0.1, 0.2, 0.7] }, video: { probabilities: [0.2, 0.5, 0.3] }, audio: { label: 'positive', confidence: 0.6 } },
 };
+// Answers carry a decisionId: sending our own makes two answers to one request comparable (and
+// checks that the server keeps a client's id).
+const SENTIMENT_WITH_ID: FusionRequest = { ...SENTIMENT, decisionId: 'ts-live-1' };
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const FAST = { baseMs: 5, maxMs: 2000 };
 
@@ -19,16 +22,17 @@ describe('TypeScript client against fusion serve (npm start)', () => {
   const client = () => new FusionClient({ endpoint: serve.url });
 
   it('should fuse a request exactly as the API answers it', async () => {
-    const decision = await client().fuse('average', SENTIMENT);
-    const raw = await (await fetch(`${serve.url}/v1/fuse/average`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(SENTIMENT) })).json();
+    const decision = await client().fuse('average', SENTIMENT_WITH_ID);
+    const raw = await (await fetch(`${serve.url}/v1/fuse/average`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(SENTIMENT_WITH_ID) })).json();
     expect(decision).toEqual(raw);
+    expect(decision.decisionId).toBe('ts-live-1');
     expect(decision.label).toBe('positive');
     expect(decision.profile?.name).toBe('sentiment');
   });
 
   it('should send SigV4-signed requests the server accepts when auth is iam', async () => {
     const signed = new FusionClient({ endpoint: serve.url, auth: 'iam', region: 'eu-west-1', credentials: CREDENTIALS });
-    expect(await signed.fuse('average', SENTIMENT)).toEqual(await client().fuse('average', SENTIMENT));
+    expect(await signed.fuse('average', SENTIMENT_WITH_ID)).toEqual(await client().fuse('average', SENTIMENT_WITH_ID));
   });
 
   it('should fuse a batch with shared defaults, one result per item in order', async () => {
@@ -38,7 +42,11 @@ describe('TypeScript client against fusion serve (npm start)', () => {
     ];
     const results = await client().fuseBatch('vote', items, { profile: 'sentiment' });
     expect(results.map((r) => [r.id, r.label])).toEqual([['a', 'negative'], ['b', 'positive']]);
-    expect(results[1]).toEqual(await client().fuse('vote', { ...items[1], profile: 'sentiment' }));
+    const { decisionId, ...second } = results[1]!;
+    const { decisionId: _single, ...alone } = await client().fuse('vote', { ...items[1], profile: 'sentiment' });
+    expect(second).toEqual(alone);
+    // Item i of a batch is "<the batch's id>:<i>".
+    expect(decisionId).toBe(`${results[0]!.decisionId!.slice(0, -2)}:1`);
   });
 
   it('should list strategies and report health', async () => {

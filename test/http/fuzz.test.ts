@@ -13,6 +13,7 @@ vi.hoisted(() => {
 import { fuse } from '../../functions/fusion/registry.js';
 import { SEED, adversarial, batch, nearlyValid, strategy } from '../support/fuzz-corpus.js';
 import { FusionResponse, BatchResponse } from '../../functions/fusion/schemas.js';
+import { withoutDecisionIds } from '../support/decision-id.js';
 import { type LocalServer, startServer } from '../../functions/local/server.js';
 
 let server: LocalServer;
@@ -115,6 +116,8 @@ describe('fuzzing the local server', () => {
     const req = { classes: ['neg', 'pos'], predictions: { text: { probabilities: [0.3, 0.7] }, audio: { logits: [0.1, 0.4] } } };
     const res = await fetch(`${server.url}/v1/fuse/average`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(req) });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(fuse('average', req));
+    const { answer, ids } = withoutDecisionIds(await res.json());
+    expect(answer).toEqual(fuse('average', req));
+    expect(ids).toEqual([res.headers.get('x-fusion-decision-id')]);
   });
 });

@@ -35,9 +35,10 @@ describe('security headers', () => {
     };
     expect(Object.fromEntries(Object.entries(answers).map(([k, r]) => [k, r.statusCode]))).toEqual({ fused: 200, invalid: 400, method: 405, health: 200, unknown: 404 });
     for (const [name, r] of Object.entries(answers)) {
-      const security = Object.entries(r.headers).filter(([h]) => !['Content-Type', 'Allow'].includes(h));
+      const security = Object.entries(r.headers).filter(([h]) => !['Content-Type', 'Allow', 'x-fusion-decision-id'].includes(h));
       expect(security, name).toEqual(EXPECTED);
       expect(Object.keys(r.headers)[0], name).toBe('Content-Type');
     }
+    expect(answers.fused.headers['x-fusion-decision-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

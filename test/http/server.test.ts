@@ -13,6 +13,7 @@ import { run as serve } from '../../functions/cli/serve.js';
 import { fuse, STRATEGY_NAMES } from '../../functions/fusion/registry.js';
 import { handler as average } from '../../functions/http/entries/average.js';
 import { type LocalServer, GATEWAY_MAX_BODY_BYTES, startServer } from '../../functions/local/server.js';
+import { withoutDecisionIds } from '../support/decision-id.js';
 import { context, eventV2 } from './events.js';
 
 const SENTIMENT = {
@@ -42,7 +43,9 @@ describe('local server (real HTTP on an ephemeral port)', () => {
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('apigw-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     const direct = await average(eventV2('POST', '/v1/fuse/average', SENTIMENT), context());
-    expect(await res.json()).toEqual(JSON.parse(direct.body));
+    const served = withoutDecisionIds(await res.json());
+    expect(served.answer).toEqual(withoutDecisionIds(JSON.parse(direct.body)).answer);
+    expect(served.ids).toEqual([res.headers.get('x-fusion-decision-id')]);
   });
 
   it('should serve every strategy route', async () => {
@@ -55,7 +58,7 @@ describe('local server (real HTTP on an ephemeral port)', () => {
       } catch {
         expected = undefined; // a strategy that needs a stored profile answers with a problem
       }
-      if (expected) expect(await res.json(), name).toEqual(expected);
+      if (expected) expect(withoutDecisionIds(await res.json()).answer, name).toEqual(expected);
       else expect(res.status, name).toBeGreaterThanOrEqual(400);
     }
   });
@@ -103,9 +106,11 @@ describe('local server (real HTTP on an ephemeral port)', () => {
   });
 
   it('should answer 200 concurrent requests correctly', async () => {
-    const expected = JSON.stringify((await (await post('/v1/fuse/average', SENTIMENT)).json()));
-    const bodies = await Promise.all(Array.from({ length: 200 }, () => post('/v1/fuse/average', SENTIMENT).then((r) => r.text())));
-    expect(new Set(bodies)).toEqual(new Set([expected]));
+    const expected = JSON.stringify(withoutDecisionIds(await (await post('/v1/fuse/average', SENTIMENT)).json()).answer);
+    const answers = await Promise.all(Array.from({ length: 200 }, () => post('/v1/fuse/average', SENTIMENT).then(async (r) => withoutDecisionIds(await r.json()))));
+    expect(new Set(answers.map((a) => JSON.stringify(a.answer)))).toEqual(new Set([expected]));
+    // Every decision has its own id.
+    expect(new Set(answers.map((a) => a.ids[0])).size).toBe(200);
   });
 
   it('should reject a bad FUSION_MAX_BODY_BYTES when starting, not on the first request', async () => {

@@ -102,8 +102,8 @@ describe('joins in the deployed shape (SQS, DynamoDB, timer queue, EventBridge)'
     expect(delivered[0]!.attributes.idempotencyKey!.StringValue).toBe('sentiment/q1');
     const outcome = delivered[0]!.body.join;
     const resolved = await new DirectoryStore(dir).getProfile('sentiment');
-    const { state, trigger, joinId, decidedAt: _d, arrivals: _a, ...decision } = outcome;
-    expect({ state, trigger, joinId }).toEqual({ state: 'decided', trigger: 'complete', joinId: 'q1' });
+    const { state, trigger, joinId, decisionId, decidedAt: _d, arrivals: _a, ...decision } = outcome;
+    expect({ state, trigger, joinId, decisionId }).toEqual({ state: 'decided', trigger: 'complete', joinId: 'q1', decisionId: 'q1' });
     expect(decision).toEqual(fuse('average', { id: 'q1', profile: 'sentiment', predictions: P }, () => resolved));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ target: 'AWSEvents.PutEvents', Entries: [{ EventBusName: 'fusion-decisions', Source: 'late-fusion.joins', DetailType: 'Fusion Decision' }] });

@@ -56,7 +56,8 @@ describe('join reducer (properties)', () => {
           // A timer before any arrival does nothing, so the first arrival may come later than T0.
           expect(outcome?.state).toBe('decided');
           expect(delivered).toHaveLength(1);
-          const { decidedAt: _d, arrivals: _a, state: _s, joinId: _j, trigger, ...decision } = outcome as Extract<JoinOutcome, { state: 'decided' }>;
+          const { decidedAt: _d, arrivals: _a, state: _s, joinId, decisionId, trigger, ...decision } = outcome as Extract<JoinOutcome, { state: 'decided' }>;
+          expect(decisionId).toBe(joinId);
           expect(trigger).toBe('complete');
           expect(decision).toEqual(synchronous(preds, MODALITIES));
         },
@@ -82,7 +83,8 @@ describe('join reducer (properties)', () => {
           const present = MODALITIES.filter((m) => inWindow.includes(m));
           if (present.length >= 2) {
             expect(outcome).toMatchObject({ state: 'decided', trigger: 'window', decidedAt: new Date(T0 + WINDOW).toISOString() });
-            const { decidedAt: _d, arrivals: _a, state: _s, joinId: _j, trigger: _t, ...decision } = outcome as Extract<JoinOutcome, { state: 'decided' }>;
+            const { decidedAt: _d, arrivals: _a, state: _s, joinId, decisionId, trigger: _t, ...decision } = outcome as Extract<JoinOutcome, { state: 'decided' }>;
+            expect(decisionId).toBe(joinId);
             expect(decision).toEqual(synchronous(preds, present));
           } else {
             expect(outcome).toMatchObject({ state: 'insufficient', arrived: present, missing: MODALITIES.filter((m) => !present.includes(m)) });
@@ -141,7 +143,8 @@ describe('join reducer (random timelines)', () => {
         else if (present.length >= 2) expect(outcome).toMatchObject({ state: 'decided', trigger: 'window', decidedAt: new Date(T0 + deadline).toISOString() });
         else expect(outcome).toMatchObject({ state: 'insufficient', arrived: present });
         if (outcome?.state === 'decided') {
-          const { decidedAt: _d, arrivals: _a, state: _s, joinId: _j, trigger: _t, ...decision } = outcome;
+          const { decidedAt: _d, arrivals: _a, state: _s, joinId, decisionId, trigger: _t, ...decision } = outcome;
+          expect(decisionId).toBe(joinId);
           expect(decision).toEqual(synchronous(preds, present));
         }
       }),

@@ -47,7 +47,9 @@ const synchronous = (modalities: (keyof typeof P)[], joinId: string) =>
   fuse('average', { id: joinId, profile: 'sentiment', predictions: Object.fromEntries(modalities.map((m) => [m, P[m]])) }, () => PROFILES.sentiment);
 
 function decisionOf(o: JoinOutcome | undefined) {
-  const { decidedAt: _d, arrivals: _a, state: _s, joinId: _j, trigger: _t, ...decision } = o as Extract<JoinOutcome, { state: 'decided' }>;
+  const { decidedAt: _d, arrivals: _a, state: _s, joinId, trigger: _t, decisionId, ...decision } = o as Extract<JoinOutcome, { state: 'decided' }>;
+  // A join's decision id is its joinId.
+  expect(decisionId).toBe(joinId);
   return decision;
 }
 

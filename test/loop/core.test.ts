@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildDataset } from '../../functions/fusion/loop/dataset.js';
-import { DecisionLine, decisionLine } from '../../functions/fusion/loop/decision-log.js';
+import { type ClassificationDecision, DecisionLine, decisionLine } from '../../functions/fusion/loop/decision-log.js';
 import { Feedback, type FeedbackLine, feedbackLine } from '../../functions/fusion/loop/feedback.js';
 import { PSI_ALERT, histogram, psi } from '../../functions/fusion/loop/psi.js';
 import { chooseVariant, unitHash } from '../../functions/fusion/loop/variant.js';
@@ -52,12 +52,12 @@ describe('canary variant', () => {
 });
 
 const classes = ['neg', 'pos'];
-function decision(id: string, extra: Partial<DecisionLine> = {}): DecisionLine {
+function decision(id: string, extra: Partial<ClassificationDecision> = {}): ClassificationDecision {
   const p = prepare({ profile: 'p', predictions: { text: { probabilities: [0.2, 0.8] }, audio: { label: 'neg', confidence: 0.9 } } }, () => ({
     profile: { name: 'p', classes, modalities: ['text', 'audio', 'video'] },
     version: 'v1',
   }));
-  return { ...decisionLine({ decisionId: id, source: 'http', latencyMs: 0.12345, payloads: true, time: new Date(0) }, p, decide(average, p)), ...extra };
+  return { ...(decisionLine({ decisionId: id, source: 'http', latencyMs: 0.12345, payloads: true, time: new Date(0) }, p, decide(average, p)) as ClassificationDecision), ...extra };
 }
 const fb = (f: Partial<FeedbackLine>): FeedbackLine => ({ type: 'feedback', source: 'default', receivedAt: '2026-12-01T00:00:00.000Z', ...f });
 

@@ -20,7 +20,8 @@ describe('HTTP', () => {
     expect(ROUTES.some((r) => r.path === '/v1/fuse/inverse-variance')).toBe(true);
     const ok = await inverseVariance(eventV2('POST', '/v1/fuse/inverse-variance', { task: 'regression', predictions: { a: { value: 1, std: 2 }, b: { value: 2, std: 2 } } }), context());
     expect(ok.statusCode).toBe(200);
-    const { std, ...rest } = body(ok);
+    const { std, decisionId, ...rest } = body(ok);
+    expect(decisionId).toBe(ok.headers['x-fusion-decision-id']);
     expect(rest).toEqual({ task: 'regression', strategy: 'inverse-variance', value: 1.5, modalities: { used: ['a', 'b'], missing: [] }, contributions: { a: 0.5, b: 0.5 } });
     expect(std).toBeCloseTo(Math.SQRT2, 12);
     const bad = await inverseVariance(eventV2('POST', '/v1/fuse/inverse-variance', { classes: ['a', 'b'], predictions: { x: { probabilities: [0.4, 0.6] } } }), context());

@@ -36,6 +36,7 @@ class FusionRequest(TypedDict, total=False):
     predictions: Dict[str, Prediction]
     weights: Dict[str, float]
     options: Options
+    decisionId: str  # your own id for this decision (1-128 of A-Z a-z 0-9 . _ : -); a retry sends the same
 
 
 class _ModalitiesUsed(TypedDict):
@@ -74,6 +75,7 @@ class FusionResponse(_FusionResponseRequired, total=False):
     uncommitted: float
     profile: _ProfileUsed
     warnings: List[ProblemField]  # parts of the request that had no effect
+    decisionId: str  # this decision's id in the decision log (also the x-fusion-decision-id header)
 
 
 class _ProblemRequired(TypedDict):
@@ -112,3 +114,4 @@ class JoinState(TypedDict, total=False):
     probabilities: Dict[str, float]
     modalities: Dict[str, List[str]]
     contributions: Dict[str, float]
+    decisionId: str  # a join's decision id: its joinId

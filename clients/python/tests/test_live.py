@@ -22,6 +22,15 @@ SENTIMENT = {
 }
 
 
+# Answers carry a decisionId: sending our own makes two answers to the same request comparable
+# (and checks that the server keeps a client's id).
+SENTIMENT_WITH_ID = {**SENTIMENT, "decisionId": "py-live-1"}
+
+
+def without_decision_id(answer):
+    return {k: v for k, v in answer.items() if k != "decisionId"}
+
+
 def raw_fuse(strategy, body):
     req = urllib.request.Request(f"{LIVE_URL}/v1/fuse/{strategy}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as res:
@@ -34,13 +43,15 @@ class LiveTest(unittest.TestCase):
         self.client = FusionClient(LIVE_URL)
 
     def test_fuse_equals_the_api_answer(self) -> None:
-        decision = self.client.fuse("average", SENTIMENT)
-        self.assertEqual(decision, raw_fuse("average", SENTIMENT))
+        decision = self.client.fuse("average", SENTIMENT_WITH_ID)
+        self.assertEqual(decision, raw_fuse("average", SENTIMENT_WITH_ID))
         self.assertEqual(decision["label"], "positive")
+        self.assertEqual(decision["decisionId"], "py-live-1")
+        self.assertNotEqual(self.client.fuse("average", SENTIMENT)["decisionId"], "py-live-1")
 
     def test_signed_requests_are_accepted_with_auth_iam(self) -> None:
         signed = FusionClient(LIVE_URL, auth="iam", region="eu-west-1", credentials=CREDENTIALS)
-        self.assertEqual(signed.fuse("average", SENTIMENT), self.client.fuse("average", SENTIMENT))
+        self.assertEqual(signed.fuse("average", SENTIMENT_WITH_ID), self.client.fuse("average", SENTIMENT_WITH_ID))
 
     def test_fuse_batch_with_defaults(self) -> None:
         items = [
@@ -49,7 +60,9 @@ class LiveTest(unittest.TestCase):
         ]
         results = self.client.fuse_batch("vote", items, {"profile": "sentiment"})
         self.assertEqual([(r["id"], r["label"]) for r in results], [("a", "negative"), ("b", "positive")])
-        self.assertEqual(results[1], self.client.fuse("vote", {**items[1], "profile": "sentiment"}))
+        self.assertEqual(without_decision_id(results[1]), without_decision_id(self.client.fuse("vote", {**items[1], "profile": "sentiment"})))
+        # Item i of a batch is "<the batch's id>:<i>".
+        self.assertEqual(results[1]["decisionId"], results[0]["decisionId"][:-2] + ":1")
 
     def test_strategies_and_health(self) -> None:
         names = [s["name"] for s in self.client.strategies()]
@@ -99,11 +112,11 @@ class CommandLineTest(unittest.TestCase):
 
     def test_fuse_from_a_file(self) -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
-            json.dump(SENTIMENT, f)
+            json.dump(SENTIMENT_WITH_ID, f)
             f.flush()
             out = self.run_cli("fuse", "--endpoint", LIVE_URL, "--strategy", "average", "--input", f.name)
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(json.loads(out.stdout), raw_fuse("average", SENTIMENT))
+        self.assertEqual(json.loads(out.stdout), raw_fuse("average", SENTIMENT_WITH_ID))
 
     def test_problem_goes_to_stderr_with_exit_1(self) -> None:
         out = self.run_cli("fuse", "--endpoint", LIVE_URL, "--strategy", "nope", "--input", "-", stdin=json.dumps(SENTIMENT))

@@ -6,7 +6,7 @@
  * (with a conditional write per step), schedule the timer and deliver the outcome.
  */
 import { FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
-import { fuseOne } from '../fuse.js';
+import { type DecisionObserver, fuseOneAny } from '../fuse.js';
 import type { ResolvedProfile } from '../prepare.js';
 import { problem, toProblem } from '../problem.js';
 import { STRATEGY_NAMES, getStrategy } from '../registry.js';
@@ -118,7 +118,7 @@ function close(state: JoinState, trigger: 'complete' | 'window', at: number, ctx
   const arrivals = times(state, arrived);
   const version = ctx.profile.version ?? 'local';
   const insufficient = (p: ReturnType<typeof problem>): JoinOutcome => ({
-    state: 'insufficient', joinId: state.joinId, profile: { name: state.profile, version }, trigger: 'window', decidedAt, arrived, missing, arrivals, problem: p,
+    state: 'insufficient', joinId: state.joinId, decisionId: state.joinId, profile: { name: state.profile, version }, trigger: 'window', decidedAt, arrived, missing, arrivals, problem: p,
   });
   let outcome: JoinOutcome;
   const quorum = quorumOf(ctx);
@@ -127,7 +127,7 @@ function close(state: JoinState, trigger: 'complete' | 'window', at: number, ctx
     outcome = insufficient(problem('insufficient-modalities', detail, [{ path: 'modalities', message: `arrived: ${arrived.join(', ') || 'none'}; missing: ${missing.join(', ')}` }]));
   } else {
     try {
-      outcome = { ...fuseArrived(state, arrived, ctx), state: 'decided', joinId: state.joinId, trigger, decidedAt, arrivals };
+      outcome = { ...fuseArrived(state, arrived, ctx), decisionId: state.joinId, state: 'decided', joinId: state.joinId, trigger, decidedAt, arrivals };
     } catch (e) {
       if (!(e instanceof FusionError) || !(e instanceof InsufficientModalitiesError || e.code === 'invalid-request')) throw e;
       outcome = insufficient(toProblem(e));
@@ -136,11 +136,14 @@ function close(state: JoinState, trigger: 'complete' | 'window', at: number, ctx
   return { ...state, outcome };
 }
 
-/** The synchronous answer for the arrived predictions: `POST /v1/fuse/{strategy}` with the profile. */
-export function fuseArrived(state: Pick<JoinState, 'arrivals' | 'joinId' | 'profile'>, arrived: string[], ctx: JoinContext): FusionResponse {
+/**
+ * The synchronous answer for the arrived predictions: `POST /v1/fuse/{strategy}` with the
+ * profile (`observe` sees what the core prepared, for the decision log).
+ */
+export function fuseArrived(state: Pick<JoinState, 'arrivals' | 'joinId' | 'profile'>, arrived: string[], ctx: JoinContext, observe?: DecisionObserver): FusionResponse {
   const predictions: Record<string, Prediction> = {};
   for (const m of arrived) predictions[m] = state.arrivals[m]!.prediction;
-  return fuseOne(getStrategy(ctx.join.strategy), { id: state.joinId, profile: state.profile, predictions }, () => ctx.profile);
+  return fuseOneAny(getStrategy(ctx.join.strategy), { id: state.joinId, profile: state.profile, predictions }, () => ctx.profile, {}, observe) as FusionResponse;
 }
 
 function times(state: JoinState, arrived: string[]): ArrivalTimes {

@@ -66,6 +66,8 @@ export type JoinDecision = FusionResponse & {
 export interface JoinInsufficient {
   state: 'insufficient';
   joinId: string;
+  /** The join's decision id: its joinId. */
+  decisionId: string;
   profile: { name: string; version: string };
   trigger: 'window';
   decidedAt: string;

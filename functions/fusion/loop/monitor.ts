@@ -3,7 +3,7 @@
  * is, how often its top class differs from the decision, its mean contribution, the shares of
  * the classes it predicts, and their drift (PSI) from the profile's training reference.
  */
-import type { DecisionLine } from './decision-log.js';
+import type { ClassificationDecision, DecisionLine } from './decision-log.js';
 import { PSI_ALERT, histogram, psi, shares } from './psi.js';
 import type { DriftReference } from './reference.js';
 
@@ -25,7 +25,8 @@ export interface ModalityStats {
  * Summarises `lines` for each of `modalities` over `classes`. `reference` (class shares per
  * modality, as `fusion train` stores them in the profile) adds PSI and a drift flag (> 0.2).
  */
-export function modalityStats(lines: readonly DecisionLine[], modalities: readonly string[], classes: readonly string[], reference?: Record<string, number[]>): Record<string, ModalityStats> {
+export function modalityStats(all: readonly DecisionLine[], modalities: readonly string[], classes: readonly string[], reference?: Record<string, number[]>): Record<string, ModalityStats> {
+  const lines = all.filter((l): l is ClassificationDecision => l.task === 'classification');
   const index = new Map(classes.map((c, i) => [c, i]));
   const out: Record<string, ModalityStats> = {};
   for (const m of modalities) {

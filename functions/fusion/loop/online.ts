@@ -12,7 +12,7 @@
 import type { EvalEntry, Evaluation } from '../learned/evaluate.js';
 import { perClass } from '../learned/analysis.js';
 import { score } from '../learned/metrics.js';
-import type { DecisionLine } from './decision-log.js';
+import type { ClassificationDecision, DecisionLine } from './decision-log.js';
 import type { FeedbackLine } from './feedback.js';
 import { type ModalityStats, modalityStats } from './monitor.js';
 
@@ -100,21 +100,24 @@ const group = (m: Map<string, Group>, key: string) => m.get(key) ?? (m.set(key, 
 /**
  * Scores `decisions` of `profile` against `feedback`: the summary, and an evaluation in the
  * shape of `fusion evaluate`'s (undefined when no decision has a usable label) for the report.
- * Repeated decision lines (the same decisionId) count once.
+ * Repeated decision lines (the same decisionId) count once; other tasks' lines are left out.
  */
 export function onlineMonitor(decisions: readonly DecisionLine[], feedback: Iterable<FeedbackLine>, profile: OnlineProfile): { summary: OnlineSummary; evaluation?: Evaluation } {
   const labels = latestLabels(feedback);
   const index = new Map(profile.classes.map((c, i) => [c, i]));
   const C = profile.classes.length;
   const seen = new Set<string>();
-  const lines = decisions.filter((d) => (d.profile?.name ?? profile.name) === profile.name && !seen.has(d.decisionId) && seen.add(d.decisionId));
+  // Classification decisions of this profile, each once (delivery is at least once).
+  const lines = decisions.filter(
+    (d): d is ClassificationDecision => d.task === 'classification' && (d.profile?.name ?? profile.name) === profile.name && !seen.has(d.decisionId) && !!seen.add(d.decisionId),
+  );
   const strategies = new Map<string, Group>();
   const modalities = new Map<string, Group>();
   const variants = new Map<string, Group>();
   const variantCounts = new Map<string, number>();
   const shadows = new Map<string, Group>();
   const shadowCounts = new Map<string, { decisions: number; failures: number; agree: number; compared: number }>();
-  const days = new Map<string, DecisionLine[]>();
+  const days = new Map<string, ClassificationDecision[]>();
   let labelled = 0;
   let unknownLabels = 0;
 

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { type FieldError, InsufficientModalitiesError, InvalidRequestError, NotFoundError, joinPath } from '../errors.js';
 import type { ProfileLookup, ResolvedProfile } from '../prepare.js';
-import { LIMITS, Weights, meta } from '../schemas.js';
+import { LIMITS, Weights, decisionIdField, meta } from '../schemas.js';
 import type { Task } from './task.js';
 
 export const ModalityName = z
@@ -64,6 +64,7 @@ export const commonResponse = {
   contributions: z.record(z.string(), z.number()),
   weighted: z.optional(z.boolean()),
   profile: z.optional(z.object({ name: z.string(), version: z.string(), stale: z.boolean() })),
+  decisionId: decisionIdField,
 };
 
 /** The fields of a task request that are layered (profile, then batch defaults, then the item). */

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { type FieldError, FusionError, InsufficientModalitiesError, InvalidRequestError } from '../errors.js';
-import type { FuseLimits } from '../fuse.js';
+import type { DecisionObserver, FuseLimits } from '../fuse.js';
 import { compiled } from '../parse.js';
 import { type ProfileLookup, parseWith } from '../prepare.js';
 import { FusionBatch, FusionRequest, FusionResponse, LIMITS, Profile, meta } from '../schemas.js';
@@ -144,7 +144,14 @@ function checkTaskResponseSize(input: unknown, lookup: ProfileLookup | undefined
 }
 
 /** Fuses one request or a batch of a regression or multi-label task. */
-export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, input: unknown, lookup?: ProfileLookup, limits: FuseLimits = {}): AnyResponse | AnyBatchResponse {
+export function fuseTask(
+  task: 'regression' | 'multilabel',
+  strategy: Strategy,
+  input: unknown,
+  lookup?: ProfileLookup,
+  limits: FuseLimits = {},
+  observe?: DecisionObserver,
+): AnyResponse | AnyBatchResponse {
   taskProfiles(input, limits.maxProfiles);
   checkTaskResponseSize(input, lookup, limits.maxResponseBytes);
   checkTask(strategy, task);
@@ -154,7 +161,12 @@ export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, 
     decide: (name: string, rule: unknown, p: unknown) => AnyResponse;
   };
   const rule = TASK_RULES[task][strategy.name]!;
-  if (!(isObject(input) && 'items' in input)) return form.decide(strategy.name, rule, form.prepare(parseWith(form.item, input), lookup));
+  const answer = (p: unknown) => {
+    const r = form.decide(strategy.name, rule, p);
+    observe?.(p as Parameters<DecisionObserver>[0], r);
+    return r;
+  };
+  if (!(isObject(input) && 'items' in input)) return answer(form.prepare(parseWith(form.item, input), lookup));
   const { items, ...defaults } = parseWith(BATCHES[task] as z.ZodMiniType<{ items: unknown[] }>, input);
   const prepared: unknown[] = [];
   const failures: FusionError[] = [];
@@ -173,7 +185,10 @@ export function fuseTask(task: 'regression' | 'multilabel', strategy: Strategy, 
     if (first instanceof InsufficientModalitiesError) throw new InsufficientModalitiesError(first.message, errors);
     throw first;
   }
-  return { results: prepared.map((p) => form.decide(strategy.name, rule, p)) };
+  if (!observe) return { results: prepared.map((p) => form.decide(strategy.name, rule, p)) };
+  const results = prepared.map((p) => form.decide(strategy.name, rule, p));
+  prepared.forEach((p, i) => observe(p as Parameters<DecisionObserver>[0], results[i]!));
+  return { results };
 }
 
 export { RegressionProfile, MultilabelProfile };

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { type FieldError, InvalidRequestError, joinPath } from '../errors.js';
 import type { ProfileLookup, ResolvedProfile } from '../prepare.js';
-import { LIMITS, RequestId, meta } from '../schemas.js';
+import { DecisionId, LIMITS, RequestId, meta } from '../schemas.js';
 import { loadMultilabel } from '../learned/multilabel.js';
 import {
   MinModalities, Modalities, ModelRef, type Present, ProfileModalities, ProfileName, ProfileRef, Weights,
@@ -60,6 +60,7 @@ const shape = {
   predictions: z.optional(mapOf(MultilabelPrediction, 'predictions must be an object mapping modality name to {"scores": [...]}')),
   weights: z.optional(Weights),
   options: z.optional(MultilabelOptions),
+  decisionId: z.optional(DecisionId),
 };
 
 /** A multi-label request: `task` is "multilabel". */

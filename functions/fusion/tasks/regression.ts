@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { type FieldError, InvalidRequestError, joinPath } from '../errors.js';
 import type { ProfileLookup, ResolvedProfile } from '../prepare.js';
-import { RequestId, meta } from '../schemas.js';
+import { DecisionId, RequestId, meta } from '../schemas.js';
 import { type RidgeModel, loadRidge } from '../learned/ridge.js';
 import {
   MinModalities, Modalities, ModelRef, type Present, ProfileModalities, ProfileName, ProfileRef, Weights,
@@ -41,6 +41,7 @@ const shape = {
   ),
   weights: z.optional(Weights),
   options: z.optional(RegressionOptions),
+  decisionId: z.optional(DecisionId),
 };
 
 /** A regression request: `task` is "regression". */
