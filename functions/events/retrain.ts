@@ -93,7 +93,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   let final: PromotionDecision & { conflict?: boolean } = decision;
   if (decision.promote) {
     // The new model's training data is also the new drift reference (fusion monitor, the summariser).
-    const updated: Profile = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) }, reference: datasetReference(prepared.dataset, new Date(createdAt)) };
+    const updated: Profile = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) }, reference: datasetReference(prepared.dataset, createdAt) };
     const Metadata = provenance('retrain', `data ${key}; model ${prefix + modelKey}; report ${at.reportDir}report.json`);
     const written = await putIfMatch(s3(), { Bucket: bucket, Key: at.profileKey, Body: `${JSON.stringify(updated, null, 2)}\n`, ContentType: 'application/json', Metadata }, profileEtag);
     if (!written.ok)

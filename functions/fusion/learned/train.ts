@@ -73,7 +73,7 @@ export function sha256(text: string): string {
 export function train(text: string, profile: Profile, options: TrainOptions): TrainResult & { reference: DriftReference } {
   const raw = options.model === 'temperature';
   const data = parseDataset(text, profile, { calibrate: !raw, calibration: options.model !== 'calibration' });
-  const reference = datasetReference(data, options.createdAt ? new Date(options.createdAt) : undefined);
+  const reference = datasetReference(data, options.createdAt);
   return { ...trainOn(data, profile, options, sha256(text)), reference };
 }
 
