@@ -57,7 +57,7 @@ export function jobConfig(env: NodeJS.ProcessEnv): JobConfig {
 }
 
 /** The run's window, `[from, to)`, and its profiles (the event's overrides first). */
-export function window(run: ScheduledRun, config: JobConfig): { from: Date; to: Date; days: number; profiles?: string[] } {
+export function runWindow(run: ScheduledRun, config: JobConfig): { from: Date; to: Date; days: number; profiles?: string[] } {
   const to = new Date(run.scheduledTime);
   const days = run.days ?? config.days;
   const profiles = run.profiles ?? config.profiles;
@@ -112,7 +112,7 @@ export async function datasetJob(
   run: ScheduledRun,
   config: JobConfig,
 ): Promise<JobSummary<DatasetOutcome | { skipped: string }>> {
-  const w = window(run, config);
+  const w = runWindow(run, config);
   const truncated: string[] = [];
   let names = w.profiles ?? (await deps.store.listProfiles());
   if (names.length > MAX_PROFILES_PER_RUN) {
@@ -157,7 +157,7 @@ export type DriftOutcome = { decisions: number; modalities: Record<string, Modal
  * them (dimension `service` only), which the alarms watch.
  */
 export async function driftJob(deps: { source: LogSource; store: Store }, run: ScheduledRun, config: JobConfig): Promise<JobSummary<DriftOutcome> & { maxPsi: number | null; maxMissingRate: number | null }> {
-  const w = window(run, config);
+  const w = runWindow(run, config);
   const keep = inWindow(w.from, w.to);
   const read = await collect(deps.source, w.from, config.limits, (d) => keep(d) && d.profile !== undefined && (!w.profiles || w.profiles.includes(d.profile.name)));
   const byProfile = new Map<string, DecisionLine[]>();
