@@ -56,10 +56,10 @@ function capped(source: LogSource, since: Date, max: number, truncated: string[]
 }
 
 /**
- * Reads decisions (only `keep`'s, when given) and feedback logged on or after `since` (by
- * partition), within `limits`.
+ * Reads decisions (only `keep`'s, when given) and, unless `withFeedback` is false, feedback
+ * logged on or after `since` (by partition), within `limits`.
  */
-export async function collect(source: LogSource, since: Date, limits: CollectLimits, keep?: (d: DecisionLine) => boolean): Promise<Collected> {
+export async function collect(source: LogSource, since: Date, limits: CollectLimits, keep?: (d: DecisionLine) => boolean, withFeedback = true): Promise<Collected> {
   const truncated: string[] = [];
   const src = capped(source, since, limits.maxObjects, truncated);
   const stats: ReadStats = { files: 0, lines: 0, invalid: 0 };
@@ -73,7 +73,7 @@ export async function collect(source: LogSource, since: Date, limits: CollectLim
     decisions.push(d);
   }
   const feedback: FeedbackLine[] = [];
-  for await (const f of readFeedback(src, since, stats)) {
+  for await (const f of withFeedback ? readFeedback(src, since, stats) : []) {
     if (feedback.length === limits.maxLines) {
       truncated.push(`feedback: more than ${limits.maxLines} lines; the rest were not read (raise FUSION_LOOP_MAX_LINES or shorten the period)`);
       break;

@@ -159,7 +159,8 @@ export type DriftOutcome = { decisions: number; modalities: Record<string, Modal
 export async function driftJob(deps: { source: LogSource; store: Store }, run: ScheduledRun, config: JobConfig): Promise<JobSummary<DriftOutcome> & { maxPsi: number | null; maxMissingRate: number | null }> {
   const w = runWindow(run, config);
   const keep = inWindow(w.from, w.to);
-  const read = await collect(deps.source, w.from, config.limits, (d) => keep(d) && d.profile !== undefined && (!w.profiles || w.profiles.includes(d.profile.name)));
+  // No feedback: the summariser is label-free (and may read decisions/ and profiles/ only).
+  const read = await collect(deps.source, w.from, config.limits, (d) => keep(d) && d.profile !== undefined && (!w.profiles || w.profiles.includes(d.profile.name)), false);
   const byProfile = new Map<string, DecisionLine[]>();
   // Delivery is at least once: a decision logged twice counts once.
   const seen = new Set<string>();

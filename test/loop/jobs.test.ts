@@ -103,6 +103,18 @@ describe('the scheduled drift summariser', () => {
     expect(worst.MaxMissingRate).toBe(0.25);
   });
 
+  it('should read decisions and profiles only, never feedback (its role may not)', async () => {
+    const { driftJob } = await import('../../functions/loop/jobs.js');
+    const { bucketSource } = await import('../../functions/loop/logs.js');
+    const { createStore } = await import('../../functions/store/index.js');
+    const listed: string[] = [];
+    const source = bucketSource(s3.client, s3.bucket);
+    const watched = { ...source, keys: (prefix: string) => (listed.push(prefix), source.keys(prefix)) };
+    const summary = await driftJob({ source: watched, store: createStore(process.env) }, { scheduledTime: endOfToday, days: 2 }, { days: 1, minRows: 1, limits: { maxObjects: 10, maxLines: 100 } });
+    expect(summary.profiles.moods).toMatchObject({ decisions: 8 });
+    expect(listed).toEqual(['decisions/']);
+  });
+
   it('should report when the read bounds cut the window short', async () => {
     process.env.FUSION_LOOP_MAX_OBJECTS = '1';
     try {
