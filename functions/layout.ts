@@ -30,3 +30,20 @@ export const JOIN_TABLE = { partitionKey: 'pk', ttl: 'ttl' } as const;
 
 /** Metric names of joins (namespace `LateFusion`, dimension `service`); the stack alarms on them. */
 export const JOIN_METRIC = { late: 'JoinLateArrivals', decided: 'JoinsDecided', insufficient: 'JoinsInsufficient' } as const;
+
+/**
+ * Metric names of the loop's drift summariser (namespace `LateFusion`): per {profile, modality},
+ * and the worst over all of them (dimension `service` only), which the stack alarms on.
+ */
+export const LOOP_METRIC = {
+  psi: 'PSI',
+  missingRate: 'MissingRate',
+  meanConfidence: 'MeanConfidence',
+  disagreementRate: 'DisagreementRate',
+  meanContribution: 'MeanContribution',
+  maxPsi: 'MaxPSI',
+  maxMissingRate: 'MaxMissingRate',
+} as const;
+
+/** Metric the shadows emit per {profile, shadow} when one fails (functions/loop/variants.ts); the stack alarms on it. */
+export const SHADOW_FAILURES_METRIC = 'ShadowFailures';

@@ -14,6 +14,7 @@
  * (default "LateFusion"), `POWERTOOLS_LOG_LEVEL`, `POWERTOOLS_METRICS_DISABLED`.
  */
 import { Logger } from './logger.js';
+import { LOOP_METRIC } from './layout.js';
 
 const SERVICE = process.env.POWERTOOLS_SERVICE_NAME || 'late-fusion';
 
@@ -92,6 +93,8 @@ export const METRIC = {
   modalityDisagreement: 'ModalityDisagreement',
   /** Sum of the modality's contribution to the decision. */
   modalityContribution: 'ModalityContribution',
+  /** The drift summariser's (functions/loop/jobs.ts). */
+  ...LOOP_METRIC,
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

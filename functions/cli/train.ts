@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidRequestError } from '../fusion/index.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../fusion/calibration/schema.js';
-import { type CalibrationReport, type Metrics, TRAIN_KINDS, type TrainKind, train } from '../fusion/learned/index.js';
+import { type CalibrationReport, MODEL_KINDS, type Metrics, TRAIN_KINDS, type TrainKind, train } from '../fusion/learned/index.js';
+import { PREFIX } from '../layout.js';
 import { dataMismatch } from './data-summary.js';
 import { loadProfileArg } from './profile-arg.js';
 import { taskProfile, trainTaskCommand } from './tasks.js';
@@ -13,7 +15,9 @@ export const help = `Usage: fusion train --data FILE --profile P --model <${TRAI
 Fits a learned fusion model (a meta-learner over the modalities' calibrated distributions), the
 average rule's weights, each modality's temperature, or each modality's calibrator, from
 labelled JSONL data: one {"predictions": {...}, "label": "<class>"} a line. Prints the
-training metrics.
+training metrics. Every profile it writes carries the drift reference ("reference": each
+modality's top-class shares on the data), which fusion monitor and the drift summariser
+compare production with.
 
 Options:
   -d, --data FILE             labelled JSONL; bad lines are reported with their line number
@@ -28,6 +32,8 @@ Options:
                               a regression profile: ridge; a multi-label profile: logistic
                               (one per label) or thresholds (per-label, max F1)
   -o, --out FILE              where to write the artifact or the updated profile
+      --profile-out FILE      with a model kind: also write the profile pointing at the
+                              model (model.key models/<out file name>) with the drift reference
       --C N                   inverse L2 strength of logistic and linear-svm (default 1)
       --hidden N[,N]          mlp hidden layer sizes, one or two layers (default 32)
       --alpha N               mlp L2 penalty (default 0.0001); ridge penalty (default 1)
@@ -91,6 +97,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     'modality-dropout': { type: 'string' },
     method: { type: 'string' },
     adaptive: { type: 'string' },
+    'profile-out': { type: 'string' },
   }, help, io, { required: ['data', 'profile', 'model', 'out'] });
   if (typeof parsed === 'number') return parsed;
   const args = parsed.values;
@@ -105,6 +112,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!(TRAIN_KINDS as readonly string[]).includes(args.model)) return usage(`--model must be one of: ${TRAIN_KINDS.join(', ')}.`, help, io);
   if (args.method !== undefined && args.model !== 'calibration') return usage('--method goes only with --model calibration.', help, io);
   if (args.method !== undefined && !(CALIBRATION_METHODS as readonly string[]).includes(args.method)) return usage(`--method must be one of: ${CALIBRATION_METHODS.join(', ')}.`, help, io);
+  if (args['profile-out'] !== undefined && !(MODEL_KINDS as readonly string[]).includes(args.model))
+    return usage(`--profile-out goes only with a model kind (${MODEL_KINDS.join(', ')}); the other kinds write the profile to --out.`, help, io);
   if (args.adaptive !== undefined && args.model !== 'weights') return usage('--adaptive goes only with --model weights.', help, io);
   if (args.adaptive !== undefined && args.adaptive !== 'entropy') return usage('--adaptive must be "entropy".', help, io);
   const bar = progressBar(io, `training ${args.model}`);
@@ -132,15 +141,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (result.type === 'model') {
       await writeFile(args.out, `${JSON.stringify(result.artifact, null, 2)}\n`);
-      io.stdout.write(`Trained ${args.model} on ${result.artifact.training.rows} rows in ${seconds} s; wrote ${args.out}.\nTraining metrics:\n${formatMetrics(result.metrics)}\n`);
+      const profileOut = args['profile-out'];
+      if (profileOut) await writeFile(profileOut, `${JSON.stringify({ ...profile, model: { key: `${PREFIX.models}${basename(args.out)}` }, reference: result.reference }, null, 2)}\n`);
+      io.stdout.write(
+        `Trained ${args.model} on ${result.artifact.training.rows} rows in ${seconds} s; wrote ${args.out}${profileOut ? ` and the profile (with its drift reference) to ${profileOut}` : ''}.\nTraining metrics:\n${formatMetrics(result.metrics)}\n`,
+      );
     } else if (result.type === 'calibration') {
-      await writeFile(args.out, `${JSON.stringify(result.profile, null, 2)}\n`);
+      await writeFile(args.out, `${JSON.stringify({ ...result.profile, reference: result.reference }, null, 2)}\n`);
       io.stdout.write(
         `Fitted ${options.method ?? 'temperature'} calibrators for ${result.modalities.length} modalities in ${seconds} s; wrote the updated profile to ${args.out}.\n` +
           `Each modality alone on the training data, before → after:\n${formatCalibration(result.modalities)}\n`,
       );
     } else {
-      await writeFile(args.out, `${JSON.stringify(result.profile, null, 2)}\n`);
+      await writeFile(args.out, `${JSON.stringify({ ...result.profile, reference: result.reference }, null, 2)}\n`);
       const fitted = result.profile[args.model === 'weights' ? 'weights' : 'temperatures']!;
       io.stdout.write(
         `Fitted ${args.model === 'weights' ? `average-rule weights${options.adaptive ? ' (entropy-adaptive)' : ''}` : 'temperatures'} in ${seconds} s; wrote the updated profile to ${args.out}.\n` +

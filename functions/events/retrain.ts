@@ -14,6 +14,7 @@ import { type ModelArtifact, evaluate, parseDataset, sha256 } from '../fusion/le
 import { type TaskData, parseTaskData } from '../fusion/learned/task-data.js';
 import { evaluateTask } from '../fusion/learned/task-train.js';
 import { profileTask } from '../fusion/tasks/index.js';
+import { datasetReference } from '../fusion/loop/monitor.js';
 import { PREFIX } from '../layout.js';
 import { emitMetrics, logger } from '../observability.js';
 import { renderReport } from '../report/index.js';
@@ -91,7 +92,8 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   const put = await s3().send(new PutObjectCommand({ Bucket: bucket, Key: prefix + modelKey, Body: `${JSON.stringify(artifact)}\n`, ContentType: 'application/json' }));
   let final: Decision & { conflict?: boolean } = decision;
   if (decision.promote) {
-    const updated: Profile = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) } };
+    // The new model's training data is also the new drift reference (fusion monitor, the summariser).
+    const updated: Profile = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) }, ...(job.reference ? { reference: job.reference(createdAt) } : {}) };
     const Metadata = provenance('retrain', `data ${key}; model ${prefix + modelKey}; report ${at.reportDir}report.json`);
     const written = await putIfMatch(s3(), { Bucket: bucket, Key: at.profileKey, Body: `${JSON.stringify(updated, null, 2)}\n`, ContentType: 'application/json', Metadata }, profileEtag);
     if (!written.ok)
@@ -123,6 +125,8 @@ interface Job {
   retrain(current: unknown, meta: { dataSha256: string; createdAt: string }): { artifact: unknown; decision: Decision };
   evaluate(artifact: unknown, current: unknown): unknown;
   render?: (evaluation: unknown, meta: Parameters<typeof renderReport>[1]) => Promise<string>;
+  /** The drift reference of the training data (classification), stored with a promoted model. */
+  reference?: (createdAt: string) => Profile['reference'];
 }
 
 const NO_TRAINING = (name: string, example: string) =>
@@ -143,6 +147,7 @@ async function classificationJob(text: string, profile: Profile, bucket: string,
     evaluate: (artifact, current) =>
       evaluate(dataset, profile, { models: [{ name: 'new model (fitted on this data)', artifact: artifact as ModelArtifact }, ...(current ? [{ name: 'current model', artifact: current as ModelArtifact }] : [])] }),
     render: (evaluation, meta) => renderReport(evaluation as Parameters<typeof renderReport>[0], meta),
+    reference: (createdAt) => datasetReference(dataset, createdAt),
   };
 }
 

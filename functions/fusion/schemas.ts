@@ -10,6 +10,7 @@ import { TrainingSection } from './training.js';
 import { Calibration } from './calibration/schema.js';
 import { JoinSection } from './join/schema.js';
 import { CanarySection, ShadowSection } from './loop/variant-schema.js';
+import { DriftReference } from './loop/reference.js';
 
 export { meta };
 
@@ -238,6 +239,7 @@ const profileShape = {
   join: z.optional(JoinSection),
   shadow: z.optional(ShadowSection),
   canary: z.optional(CanarySection),
+  reference: z.optional(DriftReference),
 };
 
 /** A named set of defaults: classes, expected modalities, weights and options. */

@@ -30,7 +30,8 @@ function diversityText(d: Diversity): string {
   return `${lead} Here the least correlated pair is ${escape(lo.a)}–${escape(lo.b)} (${lo.r.toFixed(2)}) and the most ${escape(hi.a)}–${escape(hi.b)} (${hi.r.toFixed(2)}); error rates alone: ${rates}.`;
 }
 
-const STYLE = `
+/** The report pages' style sheet (shared with the monitor report). */
+export const STYLE = `
 body { font: 15px/1.45 system-ui, sans-serif; margin: 1rem auto; padding: 0 1rem; max-width: 1100px; color: #1b1b1b; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-variant-numeric: tabular-nums; }

@@ -6,6 +6,7 @@
 import { type FieldError, InvalidRequestError, NotFoundError, Profile, fieldErrors } from '../fusion/index.js';
 import { ModelArtifact } from '../fusion/learned/artifact.js';
 import { joinSectionErrors } from '../fusion/join/check.js';
+import { referenceErrors } from '../fusion/loop/reference.js';
 import { parseAnyProfile, profileTask, taskModelSchema } from '../fusion/tasks/index.js';
 import { isModelRef } from '../fusion/loop/variant-schema.js';
 import { PREFIX } from '../layout.js';
@@ -76,6 +77,7 @@ export function checkProfile(raw: unknown, where: string, key?: string): Profile
   if (profile.priors && profile.priors.length !== profile.classes.length)
     errors.push({ path: 'priors', message: `priors has ${profile.priors.length} values but there are ${profile.classes.length} classes` });
   errors.push(...joinSectionErrors(profile));
+  if (profile.reference) errors.push(...referenceErrors(profile.reference, profile.modalities, profile.classes));
   if (errors.length) throw invalid(where, 'profile', errors);
   return profile;
 }

@@ -104,6 +104,12 @@ const Context = z
     metricsNamespace: z.string().min(1).default('LateFusion'),
     sourceMaps: flag.default(false),
     preloadProfiles: perFunction(STRATEGY_NAMES, profileList),
+    loopSchedule: z
+      .string()
+      .regex(/^(rate|cron)\([^()]{1,200}\)$/, 'must be an EventBridge Scheduler expression such as rate(1 day) or cron(30 0 * * ? *)')
+      .default('cron(30 0 * * ? *)'),
+    loopDays: count(1, 31).default(1),
+    alarmMissingRate: z.coerce.number().gt(0).lte(1).default(0.5),
     provisionedConcurrency: perFunction(ENTRIES, zm.int({ error: 'must be a whole number of environments' }).check(zm.gte(1, 'must be at least 1'), zm.lte(1000, 'must be at most 1000'))),
   })
   .refine((c) => c.auth !== 'jwt' || (c.jwtIssuer && c.jwtAudience?.length), {

@@ -13,6 +13,7 @@ import { type FusionConfig, readConfig } from './config.js';
 import { FusionFunction, type FusionFunctionProps, SIZES } from './fusion-function.js';
 import { LargeBatch } from './large-batch.js';
 import { FusionJoins } from './joins.js';
+import { FusionLoop } from './loop.js';
 import { FusionQueues } from './queues.js';
 import { DataStorage, PREFIX } from './storage.js';
 
@@ -25,7 +26,7 @@ const EVENT_ENTRIES = {
 
 /** `fusion:reservedConcurrency` may only name functions of the stack (checked before building any). */
 function checkReservedConcurrency(config: FusionConfig): void {
-  const ids = [...ENTRIES.map(functionId), 'S3BatchFunction', 'SqsFunction', 'RetrainFunction'];
+  const ids = [...ENTRIES.map(functionId), 'S3BatchFunction', 'SqsFunction', 'RetrainFunction', 'LoopDatasetFunction', 'LoopDriftFunction'];
   const unknown = Object.keys(config.reservedConcurrency).filter((id) => !ids.includes(id));
   if (unknown.length)
     throw new Error(`Invalid CDK context:\n  fusion:reservedConcurrency: no function ${unknown.join(', ')}; use one of ${ids.join(', ')}\nSet it in cdk.json "context" or with -c key=value.`);
@@ -139,6 +140,11 @@ export class FusionStack extends Stack {
 
     const large = new LargeBatch(this, 'LargeBatch', { config, bucket, fuse: s3Batch, failedEvents: queues.failedEvents });
 
+    // The loop: decision lines of every function to S3, scheduled training data and drift metrics.
+    const loop = new FusionLoop(this, 'Loop', { config, bucket, sources: new Map(this.functions), store, failedEvents: queues.failedEvents, onFailure });
+    this.functions.set('LoopDatasetFunction', loop.datasetFunction);
+    this.functions.set('LoopDriftFunction', loop.driftFunction);
+
     new FusionAlarms(this, 'Alarms', {
       config,
       targets: {
@@ -162,7 +168,8 @@ export class FusionStack extends Stack {
     const out = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
     out('ApiUrl', api.url, 'Base URL of the HTTP API (SigV4-signed requests unless fusion:auth=jwt)');
     if (api.callerPolicy) out('CallerPolicyArn', api.callerPolicy.managedPolicyArn, 'Attach to a modality service role to let it call the API');
-    out('BucketName', bucket.bucketName, 'Data bucket: profiles/, models/, batch/, training/, reports/');
+    out('BucketName', bucket.bucketName, 'Data bucket: profiles/, models/, batch/, training/, reports/, decisions/, feedback/');
+    out('DecisionStreamName', loop.decisions.streamName, 'Firehose stream writing decision lines to decisions/dt=YYYY-MM-DD/');
     out('RequestQueueUrl', queues.requests.queueUrl, 'Send fusion requests here');
     out('ResultsQueueUrl', queues.results.queueUrl, 'Results and problems come back here');
     out('DeadLetterQueueUrl', queues.deadLetter.queueUrl, 'Requests that failed repeatedly');

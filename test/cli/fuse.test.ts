@@ -180,7 +180,7 @@ describe('fusion', () => {
     expect((await cli([])).code).toBe(2);
     const r = await cli(['fuze']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('fusion: unknown command "fuze"; did you mean "fuse"? Commands: fuse, batch, serve, publish, profiles, train, evaluate, dataset.\n');
+    expect(r.stderr).toBe('fusion: unknown command "fuze"; did you mean "fuse"? Commands: fuse, batch, serve, publish, profiles, train, evaluate, dataset, monitor.\n');
   });
 });
 

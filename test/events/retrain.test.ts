@@ -76,6 +76,9 @@ describe('S3-triggered retraining', () => {
     const profile = await getJson(PROFILE_KEY);
     expect(profile.model).toEqual({ key: firstModelKey });
     expect(profile.training).toEqual(training);
+    // The training data becomes the drift reference: one share per class for each modality, summing to 1.
+    expect(profile.reference.rows).toBe(80);
+    for (const shares of Object.values(profile.reference.shares) as number[][]) expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     const artifact = await getJson(firstModelKey);
     expect(artifact).toMatchObject({ format: 'fusion-model', kind: 'logistic', training: { rows: 80 } });
 

@@ -6,7 +6,7 @@ import { head, load } from './helpers.js';
 const createdAt = '2026-01-01T00:00:00.000Z';
 const digits = load('digits-3view');
 
-function model(result: ReturnType<typeof train>): ModelArtifact {
+function model(result: ReturnType<typeof trainOn>): ModelArtifact {
   if (result.type !== 'model') throw new Error('expected a model');
   return result.artifact;
 }

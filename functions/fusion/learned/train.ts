@@ -5,6 +5,8 @@ import type { Calibration, CalibrationMethod } from '../calibration/schema.js';
 import { calibrate } from '../calibration/apply.js';
 import { MODEL_KINDS, type ModelArtifact, type ModelKind } from './artifact.js';
 import { type Dataset, parseDataset, stratifiedFolds } from './data.js';
+import { datasetReference } from '../loop/monitor.js';
+import type { DriftReference } from '../loop/reference.js';
 import { type DropoutOptions, designMatrix, meanFill } from './features.js';
 import { averageScore, fitTemperatures, fitWeights } from './fitted.js';
 import { loadModel, predictDists } from './infer.js';
@@ -65,12 +67,14 @@ export function sha256(text: string): string {
 
 /**
  * Trains from JSONL text and a profile: a model artifact for logistic / linear-svm / mlp, or an
- * updated profile for weights / temperature. Pure apart from the clock (pass `createdAt`).
+ * updated profile for weights / temperature, with the data's drift reference (each modality's
+ * top-class shares) for the profile. Pure apart from the clock (pass `createdAt`).
  */
-export function train(text: string, profile: Profile, options: TrainOptions): TrainResult {
+export function train(text: string, profile: Profile, options: TrainOptions): TrainResult & { reference: DriftReference } {
   const raw = options.model === 'temperature';
   const data = parseDataset(text, profile, { calibrate: !raw, calibration: options.model !== 'calibration' });
-  return trainOn(data, profile, options, sha256(text));
+  const reference = datasetReference(data, options.createdAt);
+  return { ...trainOn(data, profile, options, sha256(text)), reference };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { ClassificationDecision, DecisionLine } from './decision-log.js';
 import { PSI_ALERT, histogram, psi, shares } from './psi.js';
+import type { DriftReference } from './reference.js';
 
 /** One modality's summary over a set of decisions. */
 export interface ModalityStats {
@@ -77,4 +78,16 @@ export function referenceShares(dists: readonly (readonly (ArrayLike<number> | u
     out[m] = shares(histogram(tops, C));
   });
   return out;
+}
+
+/** A reference from `referenceShares` output and the row count (shares rounded to 6 digits). */
+export function driftReference(shares: Record<string, number[]>, rows: number, createdAt = new Date().toISOString()): DriftReference {
+  const rounded: Record<string, number[]> = {};
+  for (const [m, s] of Object.entries(shares)) rounded[m] = s.map((v) => Math.round(v * 1e6) / 1e6);
+  return { rows, shares: rounded, createdAt: createdAt.slice(0, 40) };
+}
+
+/** The reference of a parsed training set: each modality's top-class shares where it is present. */
+export function datasetReference(data: { classes: readonly string[]; modalities: readonly string[]; examples: readonly { dists: readonly (ArrayLike<number> | undefined)[] }[] }, createdAt?: string): DriftReference {
+  return driftReference(referenceShares(data.examples.map((e) => e.dists), data.modalities, data.classes.length), data.examples.length, createdAt);
 }
