@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OUTCOME_FIELD, feedbackKey, outcomeErrors } from '../../functions/fusion/loop/feedback.js';
 import { TASKS } from '../../functions/fusion/tasks/task.js';
 
-const outcome = { label: { label: 'a' }, value: { value: 1.5 }, labels: { labels: ['a', 'b'] } } as const;
+const outcome = { label: { label: 'a' }, value: { value: 1.5 }, labels: { labels: ['a', 'b'] } };
 
 describe('feedback checked against its decision’s task', () => {
   it('should accept exactly the outcome field of each task and refuse the other two at their own path', () => {
