@@ -36,7 +36,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('bundles (local esbuild)', () => {
   it('builds an ESM bundle with a source map for every function', () => {
-    expect(bundles.size).toBe(STRATEGY_NAMES.length + 6);
+    expect(bundles.size).toBe(STRATEGY_NAMES.length + 7);
     for (const [id, dir] of bundles) {
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       expect(code.startsWith('import{createRequire as __cr}'), id).toBe(true);
@@ -118,6 +118,8 @@ const BUDGET: Record<string, number> = {
   RetrainFunction: 1_050_000,
   JoinsFunction: 220_000,
   JoinTimerFunction: 220_000,
+  // 139 KB: the shared HTTP stack (functions/http/handler.ts) brings the fusion core along.
+  FeedbackFunction: 142_000,
 };
 
 describe('bundle sizes', () => {
