@@ -20,13 +20,13 @@ import { type LocalServer, startServer } from '../../functions/local/server.js';
 
 const today = new Date().toISOString().slice(0, 10);
 const INPUTS = { text: { probabilities: [0.1, 0.2, 0.7] }, audio: { label: 'positive', confidence: 0.6 } };
-const decision = (id: string, task = 'classification') => ({
+const decision = (id: string) => ({
   type: 'decision',
   decisionId: id,
   time: new Date().toISOString(),
   source: 'http',
   strategy: 'average',
-  task,
+  task: 'classification',
   profile: { name: 'sentiment', version: 'local' },
   modalities: {},
   missing: [],
@@ -34,13 +34,16 @@ const decision = (id: string, task = 'classification') => ({
   output: { label: 'positive', confidence: 0.7 },
   latencyMs: 0.2,
 });
+// A regression decision without inputs; its output also has the classification fields, which
+// older readers of the decision line require.
+const regression = (id: string) => ({ ...decision(id), task: 'regression', strategy: 'inverse-variance', inputs: undefined, output: { value: 2.1, label: '2.1', confidence: 1 } });
 
 let dir: string;
 let server: LocalServer;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fusion-feedback-e2e-'));
   await mkdir(join(dir, 'decisions', `dt=${today}`), { recursive: true });
-  const lines = [decision('d-1'), decision('d-2'), decision('r-1', 'regression')];
+  const lines = [decision('d-1'), decision('d-2'), regression('r-1')];
   await writeFile(join(dir, 'decisions', `dt=${today}`, 'local.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   server = await startServer({ port: 0, env: { FUSION_STORE_DIR: dir } });
 });

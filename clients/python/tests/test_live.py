@@ -90,7 +90,7 @@ class LiveTest(unittest.TestCase):
         folder = os.path.join(STORE_DIR, "decisions", "dt=" + time.strftime("%Y-%m-%d", time.gmtime()))
         os.makedirs(folder, exist_ok=True)
         line = {"type": "decision", "decisionId": decision_id, "time": "2026-01-01T00:00:00Z", "source": "http", "strategy": "inverse-variance",
-                "task": "regression", "modalities": {}, "missing": [], "output": {"label": "1.5", "confidence": 1}, "latencyMs": 0.1}
+                "task": "regression", "modalities": {}, "missing": [], "output": {"value": 1.5, "label": "1.5", "confidence": 1}, "latencyMs": 0.1}
         with open(os.path.join(folder, "py-test.jsonl"), "a") as f:
             f.write(json.dumps(line) + "\n")
         with self.assertRaises(FusionProblemError) as caught:
