@@ -132,6 +132,12 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(json.loads(out.stdout), raw_fuse("average", SENTIMENT))
 
+    def test_feedback_from_stdin(self) -> None:
+        body = {"joinId": f"py-cli-{time.time_ns()}", "labels": ["a", "b"], "source": "py-cli"}
+        out = self.run_cli("feedback", "--endpoint", LIVE_URL, "--input", "-", stdin=json.dumps(body))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout), {"accepted": True, "id": body["joinId"], "source": "py-cli", "checked": "schema"})
+
     def test_problem_goes_to_stderr_with_exit_1(self) -> None:
         out = self.run_cli("fuse", "--endpoint", LIVE_URL, "--strategy", "nope", "--input", "-", stdin=json.dumps(SENTIMENT))
         self.assertEqual(out.returncode, 1)
