@@ -65,8 +65,12 @@ export function fileSink(dir: string, now: () => Date = () => new Date()): Feedb
     async decisionTask(f) {
       const since = new Date(now().getTime() - DECISION_LOOKBACK_DAYS * 86_400_000);
       const stats: ReadStats = { files: 0, lines: 0, invalid: 0 };
-      for await (const d of readDecisions(directorySource(dir), since, stats))
-        if (f.decisionId !== undefined ? d.decisionId === f.decisionId : d.joinId === f.joinId) return d.task;
+      try {
+        for await (const d of readDecisions(directorySource(dir), since, stats))
+          if (f.decisionId !== undefined ? d.decisionId === f.decisionId : d.joinId === f.joinId) return d.task;
+      } catch {
+        // An unreadable log file only means the decision cannot be checked, as in AWS.
+      }
       return undefined;
     },
   };

@@ -1,5 +1,10 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OUTCOME_FIELD, feedbackKey, outcomeErrors } from '../../functions/fusion/loop/feedback.js';
+import { UnavailableError } from '../../functions/fusion/errors.js';
+import { OUTCOME_FIELD, feedbackKey, feedbackLine, outcomeErrors } from '../../functions/fusion/loop/feedback.js';
+import { fileSink } from '../../functions/loop/feedback-sink.js';
 import { TASKS } from '../../functions/fusion/tasks/task.js';
 
 const outcome = { label: { label: 'a' }, value: { value: 1.5 }, labels: { labels: ['a', 'b'] } };
@@ -26,5 +31,28 @@ describe('feedback checked against its decision’s task', () => {
     expect(feedbackKey({ decisionId: 'd' })).toBe(feedbackKey({ decisionId: 'd', source: 'default' }));
     expect(feedbackKey({ decisionId: 'd', source: 'a' })).not.toBe(feedbackKey({ decisionId: 'd', source: 'b' }));
     expect(feedbackKey({ decisionId: 'x' })).not.toBe(feedbackKey({ joinId: 'x' }));
+  });
+});
+
+describe('the local feedback sink', () => {
+  it('should check nothing, rather than fail, when the decision log cannot be read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fusion-sink-'));
+    try {
+      const day = join(dir, 'decisions', `dt=${new Date().toISOString().slice(0, 10)}`);
+      await mkdir(join(day, 'a-directory.jsonl'), { recursive: true }); // reading it fails with EISDIR
+      expect(await fileSink(dir).decisionTask({ decisionId: 'd', label: 'x' })).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('should throw UnavailableError (a 503) when the store cannot be written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fusion-sink-'));
+    try {
+      await writeFile(join(dir, 'feedback'), 'a file where the folder should be');
+      await expect(fileSink(dir).put(feedbackLine({ decisionId: 'd', label: 'x' }))).rejects.toThrow(UnavailableError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
