@@ -57,6 +57,9 @@ function componentSchemas(): Record<string, Record<string, unknown>> {
     const { oneOf, ...rest } = clean[id]!;
     clean[id] = { ...rest, anyOf: oneOf };
   }
+  // The schema's two "exactly one of" rules (zod refinements, which JSON Schema output leaves out).
+  const one = (...names: string[]) => ({ oneOf: names.map((n) => ({ required: [n] })) });
+  clean.Feedback!.allOf = [one('decisionId', 'joinId'), one('label', 'value', 'labels')];
   for (const [batch, item] of [['FusionBatch', 'FusionRequest'], ['RegressionBatch', 'RegressionRequest'], ['MultilabelBatch', 'MultilabelRequest']])
     ((clean[batch!]!.properties as Record<string, Record<string, unknown>>).items!).items = ref(item!);
   return clean;

@@ -56,3 +56,17 @@ describe('the local feedback sink', () => {
     }
   });
 });
+
+describe('POST /v1/feedback in the OpenAPI document', () => {
+  it('should describe the 202, the 503 with Retry-After, and both "exactly one of" rules', async () => {
+    const { openApiDocument } = await import('../../functions/http/openapi.js');
+    const doc = openApiDocument() as { paths: Record<string, { post: { responses: Record<string, { headers?: object }> } }>; components: { schemas: Record<string, { allOf?: unknown }> } };
+    const op = doc.paths['/v1/feedback']!.post;
+    expect(Object.keys(op.responses).sort()).toEqual(['202', '400', '405', '413', '415', '503']);
+    expect(op.responses['503']!.headers).toHaveProperty('Retry-After');
+    expect(doc.components.schemas.Feedback!.allOf).toEqual([
+      { oneOf: [{ required: ['decisionId'] }, { required: ['joinId'] }] },
+      { oneOf: [{ required: ['label'] }, { required: ['value'] }, { required: ['labels'] }] },
+    ]);
+  });
+});
