@@ -4,7 +4,7 @@
  * and `fusion dataset` turning the pair into the training line. It runs once answers carry a
  * `decisionId` and the local server logs decisions (the decision-log work of issue 19).
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -35,6 +35,16 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Waits until the local decision log holds `decisionId` (the server may buffer lines briefly). */
+async function logged(decisionId: string): Promise<void> {
+  const day = join(dir, 'decisions', `dt=${new Date().toISOString().slice(0, 10)}`);
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    const files = await readdir(day).catch(() => [] as string[]);
+    for (const f of files) if ((await readFile(join(day, f), 'utf8')).includes(decisionId)) return;
+  }
+  throw new Error(`decision ${decisionId} was not logged to ${day} within 5 s`);
+}
+
 const post = async (path: string, body: unknown) => {
   const res = await fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -46,6 +56,7 @@ describe.skipIf(!logsDecisions)('decision, feedback and dataset with the local s
     expect(fused.status).toBe(200);
     const decisionId = fused.body.decisionId as string;
     expect(decisionId).toMatch(/\S/);
+    await logged(decisionId);
     // Checked against the logged decision: a classification decision takes a label, not a value.
     expect((await post('/v1/feedback', { decisionId, value: 1 })).status).toBe(400);
     expect((await post('/v1/feedback', { decisionId, label: 'neutral', source: 'review' })).body).toEqual({ accepted: true, id: decisionId, source: 'review', checked: 'decision' });
