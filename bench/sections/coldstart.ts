@@ -168,8 +168,9 @@ function requests(b: Bundle): [string, unknown, string][] {
       ['b', sqsEvent([sqsRecord(JSON.stringify({ id: '1', strategy: 'average', ...INLINE }))]), 'sqs'],
       ['c', sqsEvent([sqsRecord(JSON.stringify({ id: '1', strategy: 'average', ...WITH_PROFILE }))]), 'sqs'],
     ];
-  // Joins keep state between requests: their cost is measured in the joins section.
-  if (!entry || b.id === 'RetrainFunction' || b.id === 'JoinsFunction') return [];
+  // Joins keep state between requests: their cost is measured in the joins section. Feedback
+  // writes to its stream (or the local store) on every request: not measured here.
+  if (!entry || b.id === 'RetrainFunction' || b.id === 'JoinsFunction' || b.id === 'FeedbackFunction') return [];
   if (!tasksOf(STRATEGIES[entry as StrategyName]).includes('classification'))
     return [['b', eventV2('POST', `/v1/fuse/${entry}`, REGRESSION), 'status200']];
   return [

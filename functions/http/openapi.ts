@@ -19,6 +19,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './config.js';
 import { profileNotFound } from '../store/validate.js';
 import { ROUTES } from './routes.js';
 import { joinOperation } from '../joins/openapi.js';
+import { Feedback, FeedbackAccepted } from '../fusion/loop/feedback.js';
 
 /** One strategy as `GET /v1/strategies` lists it. */
 export const StrategyInfo = z.object({
@@ -43,7 +44,7 @@ function componentSchemas(): Record<string, Record<string, unknown>> {
   const schemas = {
     TaskRequest, TaskBatch, TaskResponse, RegressionRequest, RegressionBatch, RegressionResponse, MultilabelRequest, MultilabelBatch, MultilabelResponse,
     // A batch's answer holds answers of its task: the one BatchResponse covers all three.
-    FusionRequest, FusionBatch, FusionResponse, BatchResponse: TaskBatchResponse, Problem, StrategyInfo, StrategyList, Health };
+    FusionRequest, FusionBatch, FusionResponse, BatchResponse: TaskBatchResponse, Problem, StrategyInfo, StrategyList, Health, Feedback, FeedbackAccepted };
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
   const out = z.toJSONSchema(registry, { target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }).schemas;
   const clean: Record<string, Record<string, unknown>> = {};
@@ -56,6 +57,9 @@ function componentSchemas(): Record<string, Record<string, unknown>> {
     const { oneOf, ...rest } = clean[id]!;
     clean[id] = { ...rest, anyOf: oneOf };
   }
+  // The schema's two "exactly one of" rules (zod refinements, which JSON Schema output leaves out).
+  const one = (...names: string[]) => ({ oneOf: names.map((n) => ({ required: [n] })) });
+  clean.Feedback!.allOf = [one('decisionId', 'joinId'), one('label', 'value', 'labels')];
   for (const [batch, item] of [['FusionBatch', 'FusionRequest'], ['RegressionBatch', 'RegressionRequest'], ['MultilabelBatch', 'MultilabelRequest']])
     ((clean[batch!]!.properties as Record<string, Record<string, unknown>>).items!).items = ref(item!);
   return clean;
@@ -169,6 +173,27 @@ function fuseOperation(name: StrategyName) {
   };
 }
 
+const feedbackOperation = () => ({
+  operationId: 'feedback',
+  tags: ['loop'],
+  summary: 'The true outcome of an earlier decision or join',
+  description:
+    'Give exactly one id (`decisionId` from a fusion response, or `joinId`) and exactly one outcome: `label` (classification), `value` (regression) or `labels` (multi-label). Where the decision log is readable (the local server) the outcome must fit the decision\'s task (`checked: "decision"`); otherwise only the body\'s own rules are checked (`checked: "schema"`). Idempotent per id and `source` (default "default"): posting again answers 202 again and `fusion dataset` counts the latest line once.',
+  requestBody: { required: true, content: { 'application/json': { schema: ref('Feedback'), example: (z.globalRegistry.get(Feedback)?.examples as unknown[])[0] } } },
+  responses: {
+    '202': { description: 'Stored (or stored again).', content: { 'application/json': { schema: ref('FeedbackAccepted'), example: (z.globalRegistry.get(FeedbackAccepted)?.examples as unknown[])[0] } } },
+    '400': { $ref: '#/components/responses/BadRequest' },
+    '405': { $ref: '#/components/responses/MethodNotAllowed' },
+    '413': { $ref: '#/components/responses/PayloadTooLarge' },
+    '415': { $ref: '#/components/responses/UnsupportedMediaType' },
+    '503': {
+      description: 'The feedback stream (or local file) did not take the feedback; retry after `Retry-After` seconds (safe: feedback is idempotent).',
+      headers: { 'Retry-After': { schema: { type: 'integer' } } },
+      content: { 'application/problem+json': { schema: ref('Problem') } },
+    },
+  },
+});
+
 /** What `GET /v1/strategies` answers, from the registry. */
 export function strategyList(): z.infer<typeof StrategyList> {
   return {
@@ -206,7 +231,7 @@ export function openApiDocument(): Record<string, unknown> {
     }),
   };
   for (const route of ROUTES) {
-    const op = route.entry === 'joins' ? joinOperation(route.method) : route.method === 'POST' ? fuseOperation(route.entry as StrategyName) : meta[route.path]!();
+    const op = route.entry === 'joins' ? joinOperation(route.method) : route.entry === 'feedback' ? feedbackOperation() : route.method === 'POST' ? fuseOperation(route.entry as StrategyName) : meta[route.path]!();
     (paths[route.path] ??= {})[route.method.toLowerCase()] = op;
   }
   return {
@@ -224,6 +249,7 @@ export function openApiDocument(): Record<string, unknown> {
       { name: 'fusion', description: 'One route per fusion strategy; each is its own Lambda function.' },
       { name: 'meta', description: 'Strategies, health and this document.' },
       { name: 'joins', description: 'Asynchronous joins: each modality PUTs its own prediction; one decision per item (docs/joins.md).' },
+      { name: 'loop', description: 'Label feedback on earlier decisions, for training data from traffic (fusion dataset).' },
     ],
     paths,
     components: {

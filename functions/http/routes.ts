@@ -24,9 +24,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/openapi.json', entry: DEFAULT_ENTRY },
   { method: 'PUT', path: '/v1/joins/{profile}/{joinId}/{modality}', entry: 'joins' },
   { method: 'GET', path: '/v1/joins/{profile}/{joinId}', entry: 'joins' },
+  { method: 'POST', path: '/v1/feedback', entry: 'feedback' },
 ];
 
-/** Every entry name: one per strategy plus the meta entry. */
+/** Every entry name: one per strategy, the meta entry, joins and feedback. */
 export const ENTRIES: readonly string[] = [...new Set([...ROUTES.map((r) => r.entry), DEFAULT_ENTRY])];
 
 /** Absolute path of an entry's source file (what CDK's `NodejsFunction` bundles). */

@@ -31,6 +31,11 @@ export interface FirehoseToBucketProps {
    * processors), so S3 gets the logged JSON lines themselves.
    */
   cloudWatchLogs?: boolean;
+  /**
+   * Append a newline to each record (default true). False when the writers put records that
+   * already end in one (label feedback does), so no blank lines appear between them.
+   */
+  appendDelimiter?: boolean;
 }
 
 /** The Firehose key prefix expression of a day partition under `prefix`. */
@@ -76,7 +81,9 @@ export class FirehoseToBucket extends Construct {
           { type: 'CloudWatchLogProcessing', parameters: [{ parameterName: 'DataMessageExtraction', parameterValue: 'true' }] },
           { type: 'AppendDelimiterToRecord' },
         ]
-      : [{ type: 'AppendDelimiterToRecord' }];
+      : props.appendDelimiter === false
+        ? []
+        : [{ type: 'AppendDelimiterToRecord' }];
 
     this.stream = new CfnDeliveryStream(this, 'Stream', {
       deliveryStreamType: 'DirectPut',
@@ -92,7 +99,7 @@ export class FirehoseToBucket extends Construct {
           intervalInSeconds: (props.bufferingInterval ?? Duration.seconds(300)).toSeconds(),
           sizeInMBs: (props.bufferingSize ?? Size.mebibytes(64)).toMebibytes(),
         },
-        processingConfiguration: { enabled: true, processors },
+        ...(processors.length ? { processingConfiguration: { enabled: true, processors } } : {}),
         cloudWatchLoggingOptions: { enabled: true, logGroupName: logGroup.logGroupName, logStreamName: logStream.logStreamName },
       },
     });

@@ -12,6 +12,7 @@ import { FusionApi } from './api.js';
 import { type FusionConfig, readConfig } from './config.js';
 import { FusionFunction, type FusionFunctionProps, SIZES } from './fusion-function.js';
 import { LargeBatch } from './large-batch.js';
+import { FeedbackDelivery } from './feedback.js';
 import { FusionJoins } from './joins.js';
 import { FusionLoop } from './loop.js';
 import { FusionQueues } from './queues.js';
@@ -74,18 +75,20 @@ export class FusionStack extends Stack {
       const preload = config.preloadProfiles[entry];
       const fn = make(functionId(entry), {
         entry: entryFile(entry),
-        description: meta ? 'GET /v1/strategies, /v1/health, /v1/openapi.json and unknown routes' : entry === 'joins' ? 'PUT and GET /v1/joins/{profile}/{joinId}' : `POST /v1/fuse/${entry}`,
+        description: meta ? 'GET /v1/strategies, /v1/health, /v1/openapi.json and unknown routes' : entry === 'joins' ? 'PUT and GET /v1/joins/{profile}/{joinId}' : entry === 'feedback' ? 'POST /v1/feedback' : `POST /v1/fuse/${entry}`,
         ...(meta ? SIZES.meta : SIZES.api),
         environment: { ...http, ...(preload ? { FUSION_PRELOAD_PROFILES: preload } : {}) },
         compileParsers: false,
         variantsChunk: !meta && entry !== 'joins',
       });
-      if (!meta) grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: [PREFIX.profiles, PREFIX.models] });
+      // Feedback reads no profile: it writes to its own stream (FeedbackDelivery below).
+      if (!meta && entry !== 'feedback') grantPrefixes(fn, fn.role, bucket, { read: [PREFIX.profiles, PREFIX.models], list: [PREFIX.profiles, PREFIX.models] });
       // Provisioned concurrency lives on an alias of a published version: the API must call the alias.
       const provisioned = config.provisionedConcurrency[entry];
       byEntry.set(entry, provisioned ? fn.addAlias('live', { provisionedConcurrentExecutions: provisioned }) : fn);
     }
     const api = new FusionApi(this, 'Api', { config, functions: byEntry });
+    const feedback = new FeedbackDelivery(this, 'Feedback', { config, bucket, writer: this.functions.get(functionId('feedback'))! });
 
     // Events: S3 batch files, the request queue, retraining on new training data.
     const onFailure = new SqsDestination(queues.failedEvents);
@@ -174,6 +177,7 @@ export class FusionStack extends Stack {
     out('ResultsQueueUrl', queues.results.queueUrl, 'Results and problems come back here');
     out('DeadLetterQueueUrl', queues.deadLetter.queueUrl, 'Requests that failed repeatedly');
     out('FailedEventsQueueUrl', queues.failedEvents.queueUrl, 'Failed S3-triggered invocations and undeliverable events');
+    out('FeedbackStreamName', feedback.delivery.streamName, 'Firehose stream of POST /v1/feedback, delivering to feedback/dt=YYYY-MM-DD/ of the bucket');
     out('JoinsTableName', joins.table.tableName, 'Join records (one item per join)');
     out('DecisionBusName', joins.bus.eventBusName, 'EventBridge bus of join outcomes: route them with rules');
     out('LargeBatchStateMachineArn', large.stateMachine.stateMachineArn, 'Start with {"key", "strategy"} or npx fusion batch --remote');

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FusionClient, FusionProblemError, FusionTimeoutError, type FusionRequest } from '@late-fusion/client';
 import { JOIN_PROFILE, type ServeProcess, TEST_MAX_BODY_BYTES, serverHasJoins, startServe, startStub } from './server.js';
 
@@ -202,6 +204,42 @@ describe('TypeScript client joins (against a stub following the joins contract)'
       expect(await join.put('text', { probabilities: [0.2, 0.8] })).toMatchObject({ state: 'pending', missing: ['audio'] });
       expect(stub.seen[0]).toMatchObject({ method: 'PUT', url: '/v1/joins/sentiment/clip%3A42/text', body: '{"probabilities":[0.2,0.8]}' });
       await expect(join.wait({ timeoutMs: 100, intervalMs: 10 })).rejects.toBeInstanceOf(FusionTimeoutError);
+    } finally {
+      await stub.close();
+    }
+  });
+});
+
+describe('TypeScript client feedback', () => {
+  it('should send feedback (202) that the local server stores, and the same feedback again alike', async () => {
+    const client = new FusionClient({ endpoint: serve.url });
+    const feedback = { decisionId: `ts-${Date.now()}`, label: 'positive', source: 'ts-review' };
+    const first = await client.feedback(feedback);
+    expect(first).toEqual({ accepted: true, id: feedback.decisionId, source: 'ts-review', checked: 'schema' });
+    expect(await client.feedback(feedback)).toEqual(first);
+    const day = new Date().toISOString().slice(0, 10);
+    const stored = readFileSync(join(serve.dir, 'feedback', `dt=${day}`, 'feedback.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(stored.filter((l) => l.decisionId === feedback.decisionId).map(({ receivedAt: _r, ...rest }) => rest)).toEqual([
+      { type: 'feedback', ...feedback },
+      { type: 'feedback', ...feedback },
+    ]);
+  });
+
+  it('should throw the 400 problem naming the field of feedback with two outcomes', async () => {
+    const err = await new FusionClient({ endpoint: serve.url }).feedback({ joinId: 'j-1', label: 'a', value: 1 }).catch((e: unknown) => e);
+    expect((err as FusionProblemError).status).toBe(400);
+    expect((err as FusionProblemError).problem.errors?.[0]?.path).toBe('label');
+  });
+
+  it('should retry feedback answered 503 (the stream did not take it) and return the 202', async () => {
+    const accepted = { accepted: true, id: 'd-1', source: 'default', checked: 'schema' };
+    const stub = await startStub([{ status: 503, body: { status: 503, title: 'Service unavailable' }, headers: { 'retry-after': '0' } }, { status: 202, body: accepted }]);
+    try {
+      expect(await new FusionClient({ endpoint: stub.url, backoff: FAST }).feedback({ decisionId: 'd-1', label: 'x' })).toEqual(accepted);
+      expect(stub.seen.map((s) => [s.method, s.url, JSON.parse(s.body)])).toEqual([
+        ['POST', '/v1/feedback', { decisionId: 'd-1', label: 'x' }],
+        ['POST', '/v1/feedback', { decisionId: 'd-1', label: 'x' }],
+      ]);
     } finally {
       await stub.close();
     }

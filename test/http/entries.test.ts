@@ -36,7 +36,7 @@ describe('Lambda entries', () => {
   it('should route POST /v1/fuse/<name> to each strategy’s own entry and the GET routes to meta', () => {
     for (const name of STRATEGY_NAMES) expect(ROUTES).toContainEqual({ method: 'POST', path: `/v1/fuse/${name}`, entry: name });
     expect(ROUTES.filter((r) => r.method === 'GET' && !r.path.startsWith('/v1/joins/')).map((r) => r.entry)).toEqual([DEFAULT_ENTRY, DEFAULT_ENTRY, DEFAULT_ENTRY]);
-    expect(ENTRIES).toEqual([...STRATEGY_NAMES, DEFAULT_ENTRY, 'joins']);
+    expect(ENTRIES).toEqual([...STRATEGY_NAMES, DEFAULT_ENTRY, 'joins', 'feedback']);
   });
 
   it('should never import the registry from a strategy entry', async () => {

@@ -25,10 +25,10 @@ function s3Access(roleId: string): Record<string, string[]> {
 }
 
 describe('functions', () => {
-  it('deploys one function per registry strategy, plus meta, the three event handlers, the two of joins and the two of the loop', () => {
-    expect(nodeFunctions(s.json)).toHaveLength(STRATEGY_NAMES.length + 1 + 3 + 2 + 2);
+  it('deploys one function per registry strategy, plus meta, the three event handlers, the two of joins the two of the loop and feedback', () => {
+    expect(nodeFunctions(s.json)).toHaveLength(STRATEGY_NAMES.length + 1 + 3 + 2 + 2 + 1);
     for (const name of STRATEGY_NAMES) expect(s.stack.functions.has(functionId(name))).toBe(true);
-    for (const id of ['MetaFunction', 'S3BatchFunction', 'SqsFunction', 'RetrainFunction', 'JoinsFunction', 'JoinTimerFunction', 'LoopDatasetFunction', 'LoopDriftFunction']) expect(s.stack.functions.has(id)).toBe(true);
+    for (const id of ['MetaFunction', 'S3BatchFunction', 'SqsFunction', 'RetrainFunction', 'JoinsFunction', 'JoinTimerFunction', 'LoopDatasetFunction', 'LoopDriftFunction', 'FeedbackFunction']) expect(s.stack.functions.has(id)).toBe(true);
   });
 
   it('runs every function on Node.js 24, ARM64, with tracing, JSON logs and the Powertools environment', () => {
@@ -149,7 +149,7 @@ describe('least privilege', () => {
 describe('outputs and cdk-nag', () => {
   it('exports the API URL, bucket, queue URLs and state machine ARN', () => {
     expect(Object.keys(s.json.Outputs ?? {}).sort()).toEqual(
-      ['ApiUrl', 'BucketName', 'CallerPolicyArn', 'DeadLetterQueueUrl', 'DecisionBusName', 'DecisionStreamName', 'FailedEventsQueueUrl', 'JoinsTableName', 'LargeBatchStateMachineArn', 'RequestQueueUrl', 'ResultsQueueUrl'].sort(),
+      ['ApiUrl', 'BucketName', 'CallerPolicyArn', 'DeadLetterQueueUrl', 'DecisionBusName', 'DecisionStreamName', 'FailedEventsQueueUrl', 'FeedbackStreamName', 'JoinsTableName', 'LargeBatchStateMachineArn', 'RequestQueueUrl', 'ResultsQueueUrl'].sort(),
     );
   });
 

@@ -1,4 +1,4 @@
-"""python -m late_fusion_client: fuse, joins, strategies and health from the command line."""
+"""python -m late_fusion_client: fuse, joins, feedback, strategies and health from the command line."""
 
 import argparse
 import json
@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     fuse = sub.add_parser("fuse", parents=[common], help="fuse a request or a batch ({\"items\": [...]}) from a JSON file")
     fuse.add_argument("--strategy", required=True, help="average, product, max, min, median, vote, borda or learned")
     fuse.add_argument("--input", required=True, help="JSON file of the request, or - for stdin")
+    feedback = sub.add_parser("feedback", parents=[common], help="send the true outcome of a decision or join from a JSON file")
+    feedback.add_argument("--input", required=True, help='JSON file of the feedback ({"decisionId", "label", ...}), or - for stdin')
     sub.add_parser("strategies", parents=[common], help="list the strategies")
     sub.add_parser("health", parents=[common], help="check the API")
     join = sub.add_parser("join", parents=[common], help="put into, read or wait for a join")
@@ -67,6 +69,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "fuse":
             body = _read_json(args.input)
             result: Any = client.fuse(args.strategy, body)  # a batch ({"items": [...]}) answers {"results": [...]}
+        elif args.command == "feedback":
+            result = client.feedback(_read_json(args.input))
         elif args.command == "strategies":
             result = client.strategies()
         elif args.command == "health":

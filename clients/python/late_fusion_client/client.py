@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .errors import FusionProblemError, FusionTimeoutError, to_problem
 from .sigv4 import default_credentials, have_botocore, missing_botocore, sign_request
-from .types import FusionRequest, FusionResponse, JoinState, Prediction
+from .types import Feedback, FeedbackAccepted, FusionRequest, FusionResponse, JoinState, Prediction
 
 RETRY_STATUSES = frozenset({429, 503})
 """Statuses worth another attempt. Any other 4xx is final."""
@@ -100,6 +100,13 @@ class FusionClient:
     def health(self) -> Dict[str, Any]:
         """GET /v1/health."""
         return self.request("GET", "/v1/health")[1]
+
+    def feedback(self, feedback: Feedback) -> FeedbackAccepted:
+        """Sends the true outcome of an earlier decision or join (POST /v1/feedback, answered 202).
+
+        One id (decisionId or joinId) and one outcome (label, value or labels). Safe to repeat
+        (and retried on 503): feedback is idempotent per id and source."""
+        return self.request("POST", "/v1/feedback", feedback)[1]
 
     def join(self, profile: str, join_id: str) -> "Join":
         """A handle on one join of a profile: put, get and wait. No request is made until one is called."""

@@ -116,3 +116,26 @@ class JoinState(TypedDict, total=False):
     modalities: Dict[str, List[str]]
     contributions: Dict[str, float]
     decisionId: str  # a join's decision id: its joinId
+
+
+class Feedback(TypedDict, total=False):
+    """The true outcome of an earlier decision (POST /v1/feedback): exactly one of decisionId or
+    joinId, and exactly one of label (classification), value (regression) or labels (multi-label);
+    source defaults to "default". Idempotent per id and source."""
+
+    decisionId: str
+    joinId: str
+    label: str
+    value: float
+    labels: List[str]
+    source: str
+
+
+class FeedbackAccepted(TypedDict):
+    """The 202 answer to feedback. checked: "decision" when the logged decision was found and the
+    outcome fits its task, "schema" when only the body's own rules could be checked."""
+
+    accepted: Literal[True]
+    id: str
+    source: str
+    checked: Literal["decision", "schema"]

@@ -1,6 +1,7 @@
 """The Python client against the real fusion serve (npm start), started by test/clients/python.test.ts."""
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -10,7 +11,7 @@ import urllib.request
 
 from late_fusion_client import FusionClient, FusionProblemError
 
-from .support import CREDENTIALS, HAS_JOINS, JOIN_PROFILE, LIVE_URL, MAX_BODY, live
+from .support import CREDENTIALS, HAS_JOINS, JOIN_PROFILE, LIVE_URL, MAX_BODY, STORE_DIR, live
 
 SENTIMENT = {
     "profile": "sentiment",
@@ -85,6 +86,32 @@ class LiveTest(unittest.TestCase):
             self.client.fuse("average", big)
         self.assertEqual((caught.exception.status, caught.exception.type), (413, "urn:problem:late-fusion:payload-too-large"))
 
+    def test_feedback_is_accepted_and_idempotent(self) -> None:
+        feedback = {"decisionId": f"py-{time.time_ns()}", "label": "positive", "source": "py-review"}
+        first = self.client.feedback(feedback)
+        self.assertEqual(first, {"accepted": True, "id": feedback["decisionId"], "source": "py-review", "checked": "schema"})
+        self.assertEqual(self.client.feedback(feedback), first)  # posting again is answered alike
+
+    def test_feedback_problem_names_the_field(self) -> None:
+        with self.assertRaises(FusionProblemError) as caught:
+            self.client.feedback({"decisionId": "a", "joinId": "b", "label": "positive"})
+        self.assertEqual((caught.exception.status, caught.exception.errors[0]["path"]), (400, "decisionId"))
+
+    @unittest.skipUnless(STORE_DIR, "set FUSION_TEST_STORE_DIR to the server's store directory")
+    def test_feedback_must_fit_the_logged_decision_task(self) -> None:
+        decision_id = f"py-reg-{time.time_ns()}"
+        folder = os.path.join(STORE_DIR, "decisions", "dt=" + time.strftime("%Y-%m-%d", time.gmtime()))
+        os.makedirs(folder, exist_ok=True)
+        line = {"type": "decision", "decisionId": decision_id, "time": "2026-01-01T00:00:00Z", "source": "http", "strategy": "inverse-variance",
+                "task": "regression", "modalities": {}, "missing": [], "output": {"value": 1.5, "label": "1.5", "confidence": 1}, "latencyMs": 0.1}
+        with open(os.path.join(folder, "py-test.jsonl"), "a") as f:
+            f.write(json.dumps(line) + "\n")
+        with self.assertRaises(FusionProblemError) as caught:
+            self.client.feedback({"decisionId": decision_id, "label": "positive"})
+        self.assertEqual((caught.exception.status, caught.exception.errors[0]["path"]), (400, "label"))
+        self.assertIn('"value"', caught.exception.errors[0]["message"])
+        self.assertEqual(self.client.feedback({"decisionId": decision_id, "value": 1.2})["checked"], "decision")
+
     @unittest.skipUnless(HAS_JOINS, "the server has no join routes yet")
     def test_join_completes_from_three_puts_and_wait_reads_it(self) -> None:
         join = self.client.join(JOIN_PROFILE, f"py-{time.time_ns()}:1")
@@ -117,6 +144,12 @@ class CommandLineTest(unittest.TestCase):
             out = self.run_cli("fuse", "--endpoint", LIVE_URL, "--strategy", "average", "--input", f.name)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(json.loads(out.stdout), raw_fuse("average", SENTIMENT_WITH_ID))
+
+    def test_feedback_from_stdin(self) -> None:
+        body = {"joinId": f"py-cli-{time.time_ns()}", "labels": ["a", "b"], "source": "py-cli"}
+        out = self.run_cli("feedback", "--endpoint", LIVE_URL, "--input", "-", stdin=json.dumps(body))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(json.loads(out.stdout), {"accepted": True, "id": body["joinId"], "source": "py-cli", "checked": "schema"})
 
     def test_problem_goes_to_stderr_with_exit_1(self) -> None:
         out = self.run_cli("fuse", "--endpoint", LIVE_URL, "--strategy", "nope", "--input", "-", stdin=json.dumps(SENTIMENT))

@@ -1,5 +1,5 @@
 /** `FusionClient`: the late-fusion API as typed methods, signed, with retries. */
-import type { BatchResponse, FusionBatch, FusionRequest, FusionResponse, Health, StrategyList } from './contract.js';
+import type { BatchResponse, Feedback, FeedbackAccepted, FusionBatch, FusionRequest, FusionResponse, Health, StrategyList } from './contract.js';
 import { FusionProblemError, toProblem } from './errors.js';
 import { Join } from './joins.js';
 import { type Backoff, DEFAULT_BACKOFF, RETRY_STATUSES, retryDelay, sleep } from './retry.js';
@@ -79,6 +79,15 @@ export class FusionClient {
   /** `GET /v1/health`. */
   async health(): Promise<Health> {
     return (await this.request('GET', '/v1/health')).body as Health;
+  }
+
+  /**
+   * Sends the true outcome of an earlier decision or join (`POST /v1/feedback`, answered 202):
+   * one id (`decisionId` or `joinId`) and one outcome (`label`, `value` or `labels`). Safe to
+   * repeat (and retried on 503): feedback is idempotent per id and `source`.
+   */
+  async feedback(feedback: Feedback): Promise<FeedbackAccepted> {
+    return (await this.request('POST', '/v1/feedback', feedback)).body as FeedbackAccepted;
   }
 
   /** A handle on one join of a profile: `put`, `get` and `wait`. No request is made until one is called. */

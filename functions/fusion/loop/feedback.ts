@@ -3,7 +3,9 @@
  * it. Stored as `feedback` lines beside the decision log; idempotent per id and source.
  */
 import * as z from 'zod/mini';
+import type { FieldError } from '../errors.js';
 import { meta } from '../schema-meta.js';
+import type { Task } from '../tasks/task.js';
 
 const Id = z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 letters, digits, ".", "_", ":" or "-"'));
 
@@ -49,3 +51,31 @@ export function feedbackLine(f: Feedback, now = new Date()): FeedbackLine {
 export function feedbackKey(f: Pick<Feedback, 'decisionId' | 'joinId' | 'source'>): string {
   return `${f.decisionId !== undefined ? `d:${f.decisionId}` : `j:${f.joinId}`}|${f.source ?? 'default'}`;
 }
+
+/** The outcome field feedback on a decision of each task must give. */
+export const OUTCOME_FIELD = { classification: 'label', regression: 'value', multilabel: 'labels' } as const satisfies Record<Task, keyof Feedback>;
+
+/**
+ * The field errors of feedback whose outcome does not fit its decision's task (a `value` for a
+ * classification decision, say); none when it fits or the task is not one this build knows.
+ */
+export function outcomeErrors(f: Feedback, task: string): FieldError[] {
+  const wanted = OUTCOME_FIELD[task as Task] as keyof Feedback | undefined;
+  if (wanted === undefined || f[wanted] !== undefined) return [];
+  const given = (['label', 'value', 'labels'] as const).find((k) => f[k] !== undefined) ?? 'label';
+  return [{ path: given, message: `the decision is a ${task} decision: give its outcome as "${wanted}" (${task === 'classification' ? 'the true class' : task === 'regression' ? 'the true number' : 'the true labels, a list'}), not "${given}"` }];
+}
+
+/** `POST /v1/feedback`'s answer (202): what was stored, and what it was checked against. */
+export const FeedbackAccepted = meta(
+  z.object({
+    accepted: z.literal(true),
+    /** The decisionId or joinId the feedback is about. */
+    id: z.string(),
+    source: z.string(),
+    /** `decision`: the logged decision was found and the outcome fits its task; `schema`: only the body's own rules were checked. */
+    checked: z.enum(['decision', 'schema']),
+  }),
+  { id: 'FeedbackAccepted', examples: [{ accepted: true, id: '0f8e2c1a-5b7d-4c8e-9a1f-2d3c4b5a6978', source: 'moderation-review', checked: 'schema' }] },
+);
+export type FeedbackAccepted = z.infer<typeof FeedbackAccepted>;

@@ -1,0 +1,3 @@
+import { feedbackHandler } from '../feedback.js';
+
+export const handler = feedbackHandler();
