@@ -27,7 +27,7 @@ import { fuseLimits } from '../limits.js';
 import { type Decision, assignDecisionIds, collector, decisionIdAt, recordDecisions, recorderConfig, validDecisionId } from '../loop/record.js';
 import { knownStrategy } from '../fusion/registry.js';
 import { profilesWithVariants, variantsHook, withVariants } from '../loop/variants.js';
-import { emitMetrics, logger, metrics } from '../observability.js';
+import { emitMetrics, logger } from '../observability.js';
 import { createStore, loadProfiles } from '../store/index.js';
 import { BatchedSender, type ResultMessage, sqsClient } from './results-queue.js';
 import { isJoinMessage, joinAnswer } from '../joins/sqs.js';

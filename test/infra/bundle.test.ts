@@ -106,7 +106,7 @@ describe('bundles at run time (Node 24, ESM)', () => {
 /**
  * Budgets in bytes of `index.mjs` (1 KB = 1000 bytes); a bundle that grows past its budget fails
  * here. Each budget sits a few KB above today's size, so growth shows at once. A strategy bundle
- * must stay within the issue's goal of 150 KB (today about 122 KB; the moonshot is 60 KB, see
+ * must stay within the issue's goal of 150 KB (today about 137 KB, learned 141 KB; the moonshot is 60 KB, see
  * bench/README.md, "Cold start", for where the bytes go).
  */
 const STRATEGY_GOAL = 150_000;
@@ -115,17 +115,17 @@ const BUDGET: Record<string, number> = {
   // stdout, the local store, the per-modality metric sums), the line builder 1.9 KB, decision ids
   // 1.9 KB. Shadows and canaries added 4.3 KB (the profile's sections and the store's loading of
   // their models); their code is in variants.mjs beside the bundle.
-  ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 130_000])),
-  MetaFunction: 172_000,
-  S3BatchFunction: 166_000,
-  SqsFunction: 186_000,
-  RetrainFunction: 995_000,
-  JoinsFunction: 153_000,
-  JoinTimerFunction: 181_000,
-  LoopDatasetFunction: 168_000,
-  LoopDriftFunction: 168_000,
+  ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 142_000])),
+  MetaFunction: 182_000,
+  S3BatchFunction: 181_000,
+  SqsFunction: 202_000,
+  RetrainFunction: 1_010_000,
+  JoinsFunction: 168_000,
+  JoinTimerFunction: 196_000,
+  LoopDatasetFunction: 143_000,
+  LoopDriftFunction: 143_000,
   // The shared HTTP stack (functions/http/handler.ts) brings the fusion core along.
-  FeedbackFunction: 142_000,
+  FeedbackFunction: 118_000,
 };
 
 describe('bundle sizes', () => {

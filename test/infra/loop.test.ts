@@ -15,7 +15,8 @@ const objects = (id: string, verb: string) =>
 
 describe('the decision log in AWS', () => {
   it('delivers decision lines to decisions/dt=YYYY-MM-DD/, decompressed and extracted from CloudWatch Logs, gzipped and encrypted', () => {
-    const [[, stream]] = resources(s.json, 'AWS::KinesisFirehose::DeliveryStream') as [[string, Record<string, Record<string, unknown>>]];
+    const streams = resources(s.json, 'AWS::KinesisFirehose::DeliveryStream') as [string, Record<string, Record<string, unknown>>][];
+    const [, stream] = streams.find(([, st]) => st.ExtendedS3DestinationConfiguration?.Prefix === 'decisions/dt=!{timestamp:yyyy-MM-dd}/')!;
     expect(stream.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' });
     expect(stream.ExtendedS3DestinationConfiguration).toMatchObject({
       Prefix: 'decisions/dt=!{timestamp:yyyy-MM-dd}/',

@@ -25,7 +25,7 @@ function s3Access(roleId: string): Record<string, string[]> {
 }
 
 describe('functions', () => {
-  it('deploys one function per registry strategy, plus meta, the three event handlers, the two of joins the two of the loop and feedback', () => {
+  it('deploys one function per registry strategy, plus meta, the three event handlers, the two of joins, the two of the loop and feedback', () => {
     expect(nodeFunctions(s.json)).toHaveLength(STRATEGY_NAMES.length + 1 + 3 + 2 + 2 + 1);
     for (const name of STRATEGY_NAMES) expect(s.stack.functions.has(functionId(name))).toBe(true);
     for (const id of ['MetaFunction', 'S3BatchFunction', 'SqsFunction', 'RetrainFunction', 'JoinsFunction', 'JoinTimerFunction', 'LoopDatasetFunction', 'LoopDriftFunction', 'FeedbackFunction']) expect(s.stack.functions.has(id)).toBe(true);

@@ -1,6 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { withoutDecisionIds } from '../support/decision-id.js';
 
 // Metrics on: these tests read the EMF records each path writes.
 vi.hoisted(() => {
@@ -89,9 +90,9 @@ describe('SQS messages of each task', () => {
     ];
     expect((await sqsHandler(sqsEvent(records), lambdaContext('sqs'))).batchItemFailures).toEqual([]);
     const byId = Object.fromEntries(results().map((r) => [r.body.id, r]));
-    expect(byId.r!.body.result).toEqual(fuse('median', { id: 'r', ...reg }));
-    expect(byId.m!.body.result).toEqual(fuse('average', { id: 'm', ...ml }));
-    expect(byId.c!.body.result).toEqual(fuse('average', { id: 'c', ...cls }));
+    expect(withoutDecisionIds(byId.r!.body.result).answer).toEqual(fuse('median', { id: 'r', ...reg }));
+    expect(withoutDecisionIds(byId.m!.body.result).answer).toEqual(fuse('average', { id: 'm', ...ml }));
+    expect(withoutDecisionIds(byId.c!.body.result).answer).toEqual(fuse('average', { id: 'c', ...cls }));
     expect(byId.rb!.body.result.results.map((x: Json) => x.value)).toEqual([4, 2]);
     expect(byId.bad).toMatchObject({ outcome: 'problem', body: { error: { status: 400, errors: [{ path: 'predictions.img.scores.0' }] } } });
     expect(metric('QueueFused', {})).toBe(4);
@@ -120,7 +121,7 @@ describe('joins of regression and multi-label profiles (SQS, DynamoDB)', () => {
     const outcome = results().find((r) => r.body.idempotencyKey === 'rjoin/j1')!.body.join;
     const { state, trigger, joinId, decidedAt: _d, arrivals: _a, ...decision } = outcome;
     expect({ state, trigger, joinId }).toEqual({ state: 'decided', trigger: 'complete', joinId: 'j1' });
-    expect(decision).toEqual(fuse('inverse-variance', { task: 'regression', id: 'j1', profile: 'rjoin', predictions: P }, await lookupOf('rjoin')));
+    expect(decision).toEqual({ ...fuse('inverse-variance', { task: 'regression', id: 'j1', profile: 'rjoin', predictions: P }, await lookupOf('rjoin')), decisionId: 'j1' });
     expect(decision).toMatchObject({ task: 'regression', strategy: 'inverse-variance', std: expect.any(Number) });
     expect(metric('JoinsDecided', { task: 'regression' })).toBe(1);
     expect(metric('JoinsDecided', {})).toBe(1);
@@ -135,7 +136,7 @@ describe('joins of regression and multi-label profiles (SQS, DynamoDB)', () => {
     const outcome = results().find((r) => r.body.idempotencyKey === 'mjoin/k1')!.body.join;
     const { state, trigger: _t, joinId: _j, decidedAt: _d, arrivals: _a, ...decision } = outcome;
     expect(state).toBe('decided');
-    expect(decision).toEqual(fuse('product', { task: 'multilabel', id: 'k1', profile: 'mjoin', predictions: P }, await lookupOf('mjoin')));
+    expect(decision).toEqual({ ...fuse('product', { task: 'multilabel', id: 'k1', profile: 'mjoin', predictions: P }, await lookupOf('mjoin')), decisionId: 'k1' });
     expect(decision.labels).toEqual(['x']);
     expect(metric('JoinsDecided', { task: 'multilabel' })).toBe(1);
   });

@@ -40,7 +40,8 @@ const call = async (method: string, path: string, body?: unknown) => {
 };
 const put = (path: string, body: unknown) => call('PUT', `/v1/joins/${path}`, body);
 /** The decision of an outcome, without the join's own fields. */
-const decisionOf = ({ state: _s, joinId: _j, trigger: _t, decidedAt: _d, arrivals: _a, ...rest }: Json) => rest;
+// Without the join's own fields, and without decisionId (the join's is its joinId; a synchronous answer's is new).
+const decisionOf = ({ state: _s, joinId: _j, trigger: _t, decidedAt: _d, arrivals: _a, decisionId: _id, ...rest }: Json) => rest;
 
 describe('PUT /v1/joins with regression and multi-label profiles (local server)', () => {
   it('should decide a regression join with the last arrival, equal to POST /v1/fuse/average with the same predictions and profile', async () => {
@@ -52,7 +53,8 @@ describe('PUT /v1/joins with regression and multi-label profiles (local server)'
     const sync = await call('POST', '/v1/fuse/average', { task: 'regression', id: 'r1', profile: 'sentiment', predictions: P });
     expect(sync.status).toBe(200);
     expect(last.body).toMatchObject({ state: 'decided', trigger: 'complete', joinId: 'r1', task: 'regression' });
-    expect(decisionOf(last.body)).toEqual(sync.body);
+    expect(decisionOf(last.body)).toEqual(decisionOf(sync.body));
+    expect(last.body.decisionId).toBe(last.body.joinId);
     expect(sync.body.value).toBeCloseTo(0.5 * 1.8 + 0.2 * 0.9 + 0.3 * 1.1, 12);
     expect((await call('GET', '/v1/joins/sentiment/r1')).body).toEqual(last.body);
   });
@@ -63,7 +65,8 @@ describe('PUT /v1/joins with regression and multi-label profiles (local server)'
     const last = await put('tags/m1/audio', P.audio);
     expect(last.status).toBe(200);
     const sync = await call('POST', '/v1/fuse/median', { task: 'multilabel', id: 'm1', profile: 'tags', predictions: P });
-    expect(decisionOf(last.body)).toEqual(sync.body);
+    expect(decisionOf(last.body)).toEqual(decisionOf(sync.body));
+    expect(last.body.decisionId).toBe(last.body.joinId);
     expect(last.body).toMatchObject({ task: 'multilabel', labels: ['person', 'dog'] });
   });
 
