@@ -79,6 +79,11 @@ export async function renderReport(ev: Evaluation, meta: ReportMeta = {}): Promi
       `<section id="ablation"><h2>Modality ablation</h2><p>Accuracy of each strategy with each modality removed (rows keeping the profile's minimum of modalities) and with only that modality kept (rows where it is present); in brackets the change from all modalities. A large drop without a modality is what it is worth.</p><div class="scroll">${ablationTable(ev)}</div></section>`,
     );
   if (ev.diversity) sections.push(`<section id="diversity"><h2>Diversity</h2><p>${diversityText(ev.diversity)}</p><figure>${diversity}</figure></section>`);
+  return reportPage(title, sections.join('\n'));
+}
+
+/** A whole report page: the title as heading, then `body` (trusted HTML) in the report's style. */
+export function reportPage(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -90,7 +95,7 @@ export async function renderReport(ev: Evaluation, meta: ReportMeta = {}): Promi
 <body>
 <main>
 <h1>${escape(title)}</h1>
-${sections.join('\n')}
+${body}
 </main>
 </body>
 </html>

@@ -7,7 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Evaluation } from '../fusion/learned/evaluate.js';
 import type { OnlineScore, OnlineSummary } from '../fusion/loop/online.js';
 import { PSI_ALERT } from '../fusion/loop/psi.js';
-import { STYLE, renderReport } from './html.js';
+import { renderReport, reportPage } from './html.js';
 import { toSvg } from './render.js';
 import { escape } from './tables.js';
 
@@ -123,21 +123,5 @@ export async function renderMonitorReport(s: OnlineSummary, evaluation: Evaluati
     const html = await renderReport(evaluation, { title, source: meta.source, createdAt });
     return html.replace('\n</main>', `\n${extra}\n</main>`);
   }
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<h1>${escape(title)}</h1>
-<p>No decision in the period has feedback yet, so only the label-free sections are shown.</p>
-${extra}
-</main>
-</body>
-</html>
-`;
+  return reportPage(title, `<p>No decision in the period has feedback yet, so only the label-free sections are shown.</p>\n${extra}`);
 }

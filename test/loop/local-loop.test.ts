@@ -6,11 +6,12 @@
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../../functions/cli/io.js';
 import { main } from '../../functions/cli/main.js';
 import { feedbackLine } from '../../functions/fusion/loop/feedback.js';
 import { DecisionLine } from '../../functions/fusion/loop/decision-log.js';
+import { logged } from '../support/decision-id.js';
 import { type LocalServer, startServer } from '../../functions/local/server.js';
 import { flushDecisionLog } from '../../functions/loop/record.js';
 
@@ -36,21 +37,6 @@ afterAll(async () => {
   await Promise.all([dir, plainDir].filter(Boolean).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-/** Runs `fn` with stdout captured; its result and the decision lines written meanwhile. */
-async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; lines: DecisionLine[] }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  try {
-    const result = await fn();
-    const lines = out
-      .split('\n')
-      .filter((l) => l.startsWith('{"type":"decision"'))
-      .map((l) => DecisionLine.parse(JSON.parse(l)));
-    return { result, lines };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 async function post(base: LocalServer, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base.url}/v1/fuse/average`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

@@ -18,6 +18,7 @@ vi.hoisted(() => {
 import type { Io } from '../../functions/cli/io.js';
 import { main } from '../../functions/cli/main.js';
 import { DecisionLine } from '../../functions/fusion/loop/decision-log.js';
+import { logged } from '../support/decision-id.js';
 import { MemoryDelivery } from '../../functions/joins/delivery.js';
 import { JoinService } from '../../functions/joins/service.js';
 import { MemoryJoinStore } from '../../functions/joins/store.js';
@@ -47,21 +48,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs `fn` with stdout captured; its result and the decision lines written meanwhile. */
-async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; lines: DecisionLine[] }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  try {
-    const result = await fn();
-    const lines = out
-      .split('\n')
-      .filter((l) => l.startsWith('{"type":"decision"'))
-      .map((l) => DecisionLine.parse(JSON.parse(l)));
-    return { result, lines };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 const request = (extra: Record<string, unknown> = {}) => ({ classes: ['neg', 'pos'], predictions: { text: { probabilities: [0.2, 0.8] }, audio: { probabilities: [0.6, 0.4] } }, ...extra });
 

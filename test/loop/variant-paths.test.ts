@@ -16,6 +16,7 @@ vi.hoisted(() => {
 import type { Io } from '../../functions/cli/io.js';
 import { main } from '../../functions/cli/main.js';
 import { DecisionLine } from '../../functions/fusion/loop/decision-log.js';
+import { logged } from '../support/decision-id.js';
 import { chooseVariant } from '../../functions/fusion/loop/variant.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../events/shapes.js';
 import { type S3Fixture, startS3 } from '../support/s3.js';
@@ -67,16 +68,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function logged<T>(fn: () => Promise<T>): Promise<{ result: T; lines: DecisionLine[] }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  try {
-    const result = await fn();
-    return { result, lines: out.split('\n').filter((l) => l.startsWith('{"type":"decision"')).map((l) => DecisionLine.parse(JSON.parse(l))) };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 type Answer = { decisionId: string; label: string; variant: string };
 
