@@ -8,13 +8,11 @@ import { type FieldError, FusionError, InsufficientModalitiesError, InvalidReque
 import type { DecisionObserver, FuseLimits } from '../fuse.js';
 import { compiled } from '../parse.js';
 import { type ProfileLookup, parseWith } from '../prepare.js';
-import { FusionBatch, FusionRequest, FusionResponse, LIMITS, Profile, meta } from '../schemas.js';
-import { MultilabelArtifact } from '../learned/multilabel.js';
-import { RidgeArtifact } from '../learned/ridge.js';
+import { FusionBatch, FusionRequest, FusionResponse, LIMITS, meta } from '../schemas.js';
 import type { Strategy } from '../strategy.js';
 import { objectError } from './common.js';
-import { MULTILABEL_RULES, MultilabelItem, MultilabelProfile, MultilabelRequest, MultilabelResponse, decideMultilabel, prepareMultilabel } from './multilabel.js';
-import { REGRESSION_RULES, RegressionItem, RegressionProfile, RegressionRequest, RegressionResponse, decideRegression, prepareRegression } from './regression.js';
+import { MULTILABEL_RULES, MultilabelItem, MultilabelRequest, MultilabelResponse, decideMultilabel, prepareMultilabel } from './multilabel.js';
+import { REGRESSION_RULES, RegressionItem, RegressionRequest, RegressionResponse, decideRegression, prepareRegression } from './regression.js';
 import { TASKS, type Task, tasksOf } from './task.js';
 
 export * from './task.js';
@@ -191,27 +189,9 @@ export function fuseTask(
   return { results };
 }
 
-export { RegressionProfile, MultilabelProfile };
 export { RegressionRequest, RegressionResponse, MultilabelRequest, MultilabelResponse };
 export { RegressionPrediction } from './regression.js';
 export { MultilabelPrediction } from './multilabel.js';
-
-/**
- * A profile of any task, validated with its task's schema. Task profiles travel in the
- * `Profile` slot of a `ResolvedProfile`; only code routed by `taskOf` reads their fields.
- */
-export function parseAnyProfile(raw: unknown, at = ''): Profile {
-  const task = isObject(raw) ? raw.task : undefined;
-  if (task === 'regression') return parseWith(RegressionProfile, raw, at) as unknown as Profile;
-  if (task === 'multilabel') return parseWith(MultilabelProfile, raw, at) as unknown as Profile;
-  return parseWith(Profile, raw, at);
-}
-
-/** A learned model of any task: a ridge or per-label logistic artifact (tagged by `task`), else a classification one. */
-export function taskModelSchema(raw: unknown): z.ZodMiniType | undefined {
-  const task = isObject(raw) ? raw.task : undefined;
-  return task === 'regression' ? RidgeArtifact : task === 'multilabel' ? MultilabelArtifact : undefined;
-}
 
 const itemsField = batchShape(RegressionItem).items;
 
