@@ -8,6 +8,9 @@ import * as z from 'zod/mini';
 import { meta } from './schema-meta.js';
 import type { Profile as ProfileSchema } from './profiles.js';
 
+// The answers' schemas (and Problem) live in contract.ts: no handler parses with them.
+export type { BatchResponse, FusionResponse, Problem } from './contract.js';
+
 export { meta };
 
 export const LIMITS = {
@@ -213,70 +216,9 @@ export const FusionBatch = meta(
 
 // The profile schemas live in profiles.ts: only code reading stored profiles builds them.
 
-const numberMap = z.record(z.string(), z.number());
-
-export const FusionResponse = meta(
-  z.object({
-    id: z.optional(z.union([z.string(), z.number()])),
-    strategy: z.string(),
-    label: z.string(),
-    confidence: z.number(),
-    probabilities: numberMap,
-    modalities: z.object({ used: z.array(z.string()), missing: z.array(z.string()) }),
-    contributions: meta(z.record(z.string(), z.number()), {
-      description: "Each modality's share of the evidence for the chosen label (sums to 1 over used modalities).",
-    }),
-    weighted: z.optional(z.boolean()),
-    votes: z.optional(numberMap),
-    effectiveWeights: z.optional(numberMap),
-    conflict: z.optional(z.number()),
-    uncommitted: z.optional(z.number()),
-    profile: z.optional(z.object({ name: z.string(), version: z.string(), stale: z.boolean() })),
-    variant: z.optional(
-      meta(z.enum(['primary', 'canary']), { description: "Which of the profile's models answered, when the profile names a canary." }),
-    ),
-    warnings: z.optional(
-      meta(z.array(z.object({ path: z.string(), message: z.string() })), {
-        description: 'Parts of the request that had no effect, such as a weight for a modality that was neither sent nor expected.',
-      }),
-    ),
-    decisionId: decisionIdField,
-  }),
-  {
-    id: 'FusionResponse',
-    examples: [
-      {
-        strategy: 'average',
-        label: 'positive',
-        confidence: 0.72,
-        probabilities: { negative: 0.07, neutral: 0.21, positive: 0.72 },
-        modalities: { used: ['text', 'video'], missing: [] },
-        contributions: { text: 0.61, video: 0.39 },
-      },
-    ],
-  },
-);
-
-export const BatchResponse = meta(z.object({ results: z.array(FusionResponse) }), { id: 'BatchResponse' });
-
-export const Problem = meta(
-  z.object({
-    type: z.string(),
-    title: z.string(),
-    status: z.int(),
-    detail: z.string(),
-    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
-    errorsTruncated: z.optional(meta(z.int(), { description: 'How many more field errors there were beyond the 20 listed.' })),
-  }),
-  { id: 'Problem', description: 'RFC 9457 problem details.' },
-);
-
 export type Prediction = z.infer<typeof Prediction>;
 export type Options = z.infer<typeof Options>;
 export type FusionRequest = z.infer<typeof FusionRequest>;
 export type FusionBatch = z.infer<typeof FusionBatch>;
 /** A classification profile (the schema is `Profile` in profiles.ts). */
 export type Profile = z.infer<typeof ProfileSchema>;
-export type FusionResponse = z.infer<typeof FusionResponse>;
-export type BatchResponse = z.infer<typeof BatchResponse>;
-export type Problem = z.infer<typeof Problem>;

@@ -10,9 +10,12 @@ import { DecisionId, LIMITS, RequestId, meta } from '../schemas.js';
 import { loadMultilabel } from '../learned/multilabel.js';
 import {
   MinModalities, Modalities, type Present, ProfileRef, Weights,
-  checkCount, commonResponse, layer, objectError, present, resolveProfile, shares, tail,
+  checkCount, layer, objectError, present, resolveProfile, shares, tail,
 } from './common.js';
 import type { MultilabelProfile } from '../profiles.js';
+import type { MultilabelResponse } from '../contract.js';
+
+export type { MultilabelResponse };
 
 const unit = (what: string) =>
   z
@@ -87,19 +90,6 @@ export const MultilabelItem = z.strictObject(
   { error: objectError('a multi-label request', ['task', ...Object.keys(shape)]) },
 );
 type Item = z.infer<typeof MultilabelItem>;
-
-/** The answer to a multi-label request. */
-export const MultilabelResponse = meta(
-  z.object({
-    task: z.literal('multilabel'),
-    strategy: z.string(),
-    scores: z.record(z.string(), z.number()),
-    labels: meta(z.array(z.string()), { description: 'The labels whose fused score reaches their threshold, in label order.' }),
-    ...commonResponse,
-  }),
-  { id: 'MultilabelResponse' },
-);
-export type MultilabelResponse = z.infer<typeof MultilabelResponse>;
 
 /** A validated multi-label request: each present modality's scores in label order. */
 export interface MultilabelPrepared extends Present {

@@ -10,9 +10,12 @@ import { DecisionId, RequestId, meta } from '../schemas.js';
 import { type RidgeModel, loadRidge } from '../learned/ridge.js';
 import {
   MinModalities, Modalities, type Present, ProfileRef, Weights,
-  checkCount, commonResponse, layer, objectError, present, resolveProfile, shares, tail,
+  checkCount, layer, objectError, present, resolveProfile, shares, tail,
 } from './common.js';
 import type { RegressionProfile } from '../profiles.js';
+import type { RegressionResponse } from '../contract.js';
+
+export type { RegressionResponse };
 
 const finite = (what: string) =>
   z.number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a finite number`) });
@@ -67,16 +70,6 @@ export const RegressionItem = z.strictObject(
   { error: objectError('a regression request', ['task', ...Object.keys(shape)]) },
 );
 type Item = z.infer<typeof RegressionItem>;
-
-/** The answer to a regression request. */
-export const RegressionResponse = meta(
-  z.object({ task: z.literal('regression'), strategy: z.string(), value: z.number(), std: z.optional(z.number()), ...commonResponse }),
-  {
-    id: 'RegressionResponse',
-    examples: [{ task: 'regression', strategy: 'average', value: 1.35, modalities: { used: ['text', 'audio', 'video'], missing: [] }, contributions: { text: 0.5, audio: 0.2, video: 0.3 } }],
-  },
-);
-export type RegressionResponse = z.infer<typeof RegressionResponse>;
 
 /** A validated regression request. */
 export interface RegressionPrepared extends Present {
