@@ -193,7 +193,7 @@ export function multilabelMonitor(decisions: readonly DecisionLine[], feedback: 
     for (const d of present) {
       const own = new Set(d.modalities[m]!.labels);
       const answer = new Set(d.output.labels);
-      for (const l of own) if (index.has(l)) shares[index.get(l)!]! += 1 / present.length;
+      for (const l of own) if (index.has(l)) shares[index.get(l)!]!++;
       differ.push(profile.labels.filter((l) => own.has(l) !== answer.has(l)).length / (L || 1));
     }
     drift[m] = {
@@ -202,7 +202,7 @@ export function multilabelMonitor(decisions: readonly DecisionLine[], feedback: 
       meanConfidence: mean(present.map((d) => d.modalities[m]!.confidence)),
       disagreementRate: mean(differ),
       meanContribution: mean(present.map((d) => d.modalities[m]!.contribution)),
-      labelShares: Object.fromEntries(profile.labels.map((l, i) => [l, shares[i]!])),
+      labelShares: Object.fromEntries(profile.labels.map((l, i) => [l, present.length ? shares[i]! / present.length : 0])),
     };
   }
   const counts = variantCounts(lines);
