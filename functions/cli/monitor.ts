@@ -12,11 +12,16 @@ import { loadProfileArg } from './profile-arg.js';
 
 export const help = `Usage: fusion monitor --profile P [--since 7d] [--bucket B] [--report DIR]
 
-How a deployed profile is doing, from the decision log and the label feedback: online accuracy,
-log loss and calibration per strategy and per modality alone, missing-modality rates per day,
-drift (PSI of each modality's predicted-class shares against the profile's training reference,
-which fusion train stores), primary against canary, and each shadow's agreement, failures and
-online scores. Decisions are read from decisions/dt=YYYY-MM-DD/ and feedback from
+How a deployed profile is doing, from the decision log and the label feedback, for every task:
+online scores per strategy and per modality alone (classification: accuracy, log loss and
+calibration; regression: MAE, RMSE, R², bias, 90% interval coverage and Gaussian NLL where a
+std is logged; multi-label: micro- and macro-F1, Hamming loss, Brier score, log loss and each
+label's F1 and calibration), missing-modality rates per day, drift (classification: PSI of
+each modality's predicted-class shares against the profile's training reference, which fusion
+train stores; other tasks: label-free statistics), primary against canary, and each shadow's
+agreement, failures and (classification) online scores. Lines of another task and feedback
+that does not fit its decision's task are counted (otherTasks, mismatchedFeedback), never
+scored. Decisions are read from decisions/dt=YYYY-MM-DD/ and feedback from
 feedback/dt=YYYY-MM-DD/ of the bucket (gzipped by Firehose) or of the local store
 (.fusion/store/, or FUSION_STORE_DIR) where "npm start" writes them. At most
 FUSION_LOOP_MAX_OBJECTS objects (default 2000) per prefix and FUSION_LOOP_MAX_LINES lines

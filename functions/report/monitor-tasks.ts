@@ -64,11 +64,11 @@ async function comparison<S>(list: Entry<S>[], metrics: [keyof S & string, strin
   return `<section id="comparison"><h2>Strategy comparison</h2><p>Each axis is zoomed to the data.</p><div class="metrics">${charts.flatMap((svg) => (svg ? [`<figure>${svg}</figure>`] : [])).join('')}</div></section>`;
 }
 
-function metricsSection<S extends object>(list: Entry<S>[], columns: [keyof S & string, string, number?][], best: string | undefined, note: string): string {
+function metricsSection<S extends object>(list: Entry<S>[], columns: [keyof S & string, string, number?][], best: string | undefined, criterion: string, note: string): string {
   const head = ['strategy', 'kind', ...columns.map(([, t]) => t)];
   const rows = list.map((e) => [entryLabel(e), e.kind, ...columns.map(([k, , d]) => num(e.score[k], d))]);
   const html = table(head, rows).replace(/<tr><th scope="row">([^<]*)<\/th>/g, (m, name) => (best && name === escape(best) ? `<tr class="best"><th scope="row">${name}</th>` : m));
-  return `<section id="metrics"><h2>Metrics</h2><p>${note}${best ? ` Best: <strong>${escape(best)}</strong>, highlighted.` : ''}</p>${html}</section>`;
+  return `<section id="metrics"><h2>Metrics</h2><p>${note}${best ? ` Best strategy (${criterion}): <strong>${escape(best)}</strong>, highlighted.` : ''}</p>${html}</section>`;
 }
 
 /** Predicted against actual values, one panel per source, with the diagonal of perfect predictions. */
@@ -97,12 +97,12 @@ export function residualSpec(charts: RegressionCharts): TopLevelSpec {
 export async function regressionSections(s: RegressionSummary, charts: RegressionCharts): Promise<string[]> {
   const list = entries<RegressionScore>(s);
   if (!list.length) return [];
-  const best = list.filter((e) => e.kind !== 'modality').reduce<Entry<RegressionScore> | undefined>((a, b) => (!a || b.score.rmse < a.score.rmse ? b : a), undefined)?.name;
+  const best = list.filter((e) => e.kind === 'rule').reduce<Entry<RegressionScore> | undefined>((a, b) => (!a || b.score.rmse < a.score.rmse ? b : a), undefined)?.name;
   const cols: [keyof RegressionScore & string, string, number?][] = [['mae', 'MAE'], ['rmse', 'RMSE'], ['r2', 'R²'], ['bias', 'bias'], ['coverage90', '90% coverage'], ['nll', 'NLL'], ['withStd', 'with std', 0], ['rows', 'rows', 0]];
-  const note = 'Each logged value against the true value the feedback gave. With a std, the share of true values inside value ± 1.645·std (0.9 when the std is calibrated) and the mean Gaussian negative log-likelihood. Best: lowest RMSE.';
+  const note = 'Each logged value against the true value the feedback gave. With a std, the share of true values inside value ± 1.645·std (0.9 when the std is calibrated) and the mean Gaussian negative log-likelihood.';
   const residuals = charts.points.length ? await toSvg(residualSpec(charts)) : '';
   return [
-    metricsSection(list, cols, best, note),
+    metricsSection(list, cols, best, 'lowest RMSE', note),
     await comparison(list, [['mae', 'MAE ↓'], ['rmse', 'RMSE ↓'], ['r2', 'R² ↑'], ['coverage90', '90% interval coverage (0.9 is calibrated)'], ['nll', 'Gaussian NLL ↓']]),
     `<section id="residuals"><h2>Predicted against actual</h2><p>At most 500 evenly spaced decisions per source.</p><figure>${residuals}</figure></section>`,
   ];
@@ -113,9 +113,9 @@ export async function multilabelSections(s: MultilabelSummary, charts: Multilabe
   const list = entries<MultilabelScore>(s);
   if (!list.length) return [];
   const labels = Object.keys(Object.values(s.byStrategy)[0]?.perLabel ?? list[0]!.score.perLabel);
-  const best = list.filter((e) => e.kind !== 'modality').reduce<Entry<MultilabelScore> | undefined>((a, b) => (!a || b.score.microF1 > a.score.microF1 ? b : a), undefined)?.name;
+  const best = list.filter((e) => e.kind === 'rule').reduce<Entry<MultilabelScore> | undefined>((a, b) => (!a || b.score.microF1 > a.score.microF1 ? b : a), undefined)?.name;
   const cols: [keyof MultilabelScore & string, string, number?][] = [['microF1', 'micro-F1'], ['macroF1', 'macro-F1'], ['hamming', 'Hamming'], ['subsetAccuracy', 'exact set'], ['brier', 'Brier'], ['logLoss', 'log loss'], ['rows', 'rows', 0]];
-  const note = "Each logged label set (the labels over the decision's thresholds) against the true labels. Brier and log loss are means over rows and labels of the fused scores; a modality alone is scored on its labels over threshold only. Best: highest micro-F1.";
+  const note = "Each logged label set (the labels over the decision's thresholds) against the true labels. Brier and log loss are means over rows and labels of the fused scores; a modality alone is scored on its labels over threshold only.";
   const view = { classes: labels, entries: list.map((e) => ({ name: e.name, kind: e.kind, perClass: labels.map((l) => e.score.perLabel[l]!) })) };
   const panels = [...new Set(charts.reliability.map((b) => `${b.source}: ${b.label}`))].slice(0, MAX_PANELS);
   const rel = { entries: panels.map((name) => ({ name, kind: 'rule' as const, reliability: charts.reliability.filter((b) => `${b.source}: ${b.label}` === name).map((b) => ({ lower: 0, upper: 0, confidence: b.score, accuracy: b.positive, count: b.count })) })) };
@@ -125,7 +125,7 @@ export async function multilabelSections(s: MultilabelSummary, charts: Multilabe
   ]);
   const eces = table(['strategy', ...labels], Object.entries(s.byStrategy).map(([k, x]) => [k, ...labels.map((l) => num(x.perLabel[l]?.ece, 3))]));
   return [
-    metricsSection(list, cols, best, note),
+    metricsSection(list, cols, best, 'highest micro-F1', note),
     await comparison(list, [['microF1', 'micro-F1 ↑'], ['macroF1', 'macro-F1 ↑'], ['hamming', 'Hamming loss ↓'], ['brier', 'Brier ↓'], ['logLoss', 'log loss ↓ (log scale)', true]]),
     `<section id="per-label"><h2>Per label</h2><figure>${perLabel}</figure>${perClassTables(view, 'label')}</section>`,
     `<section id="reliability"><h2>Reliability</h2>${reliability ? `<figure>${reliability}</figure>` : ''}<p>Expected calibration error of each label's fused score${panels.length < new Set(charts.reliability.map((b) => `${b.source}: ${b.label}`)).size ? ` (the chart shows the first ${MAX_PANELS} panels)` : ''}:</p>${eces}</section>`,

@@ -9,10 +9,11 @@ import { expectedMultilabel, expectedRegression, multilabelDecisions, multilabel
 
 const asLines = (rows: unknown[]) => rows as DecisionLine[];
 const asFeedback = (rows: unknown[]) => rows as FeedbackLine[];
-const closeTo = (actual: Record<string, unknown>, expected: Record<string, number | null>, digits = 12) => {
+const closeTo = (actual: object, expected: Record<string, number | null>, digits = 12) => {
+  const got = actual as Record<string, unknown>;
   for (const [k, v] of Object.entries(expected)) {
-    if (v === null) expect(actual[k], k).toBeNull();
-    else expect(actual[k], k).toBeCloseTo(v, digits);
+    if (v === null) expect(got[k], k).toBeNull();
+    else expect(got[k], k).toBeCloseTo(v, digits);
   }
 };
 const reg = { name: 'prices', task: 'regression' as const, modalities: regressionProfile.modalities };
@@ -111,10 +112,10 @@ describe('parity with scikit-learn (test/fixtures/sklearn-online-golden.json, sc
     const { summary, charts } = multilabelMonitor(g.decisions, g.feedback, { name: 'multilabel', task: 'multilabel', labels: g.labels, modalities: ['a'] });
     const { perLabel, ...rest } = g.expected.average;
     closeTo(summary.byStrategy.average!, rest, 10);
-    for (const l of g.labels) closeTo(summary.byStrategy.average!.perLabel[l]! as never, perLabel[l], 10);
+    for (const l of g.labels) closeTo(summary.byStrategy.average!.perLabel[l]!, perLabel[l], 10);
     const { perLabel: aPer, ...aRest } = g.expected.a;
     closeTo(summary.byModality.a!, aRest, 10);
-    for (const l of g.labels) closeTo(summary.byModality.a!.perLabel[l]! as never, aPer[l], 10);
+    for (const l of g.labels) closeTo(summary.byModality.a!.perLabel[l]!, aPer[l], 10);
     for (const l of g.labels) {
       const bins = charts.reliability.filter((b) => b.label === l);
       expect(bins.map((b) => b.score)).toEqual(g.expected.calibration[l].score.map((x: number) => expect.closeTo(x, 10)));

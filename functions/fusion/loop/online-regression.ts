@@ -26,7 +26,8 @@ export interface RegressionScore {
   rows: number;
   mae: number;
   rmse: number;
-  r2: number;
+  /** Null when the true values are all equal (R² is undefined; scikit-learn warns). */
+  r2: number | null;
   /** Mean of predicted − true: above 0, the source overestimates. */
   bias: number;
   /** Rows whose prediction carried a std > 0. */
@@ -86,7 +87,8 @@ class Values {
       if (Math.abs(e) <= Z90 * s) covered++;
       nll += 0.5 * Math.log(2 * Math.PI * s * s) + (e * e) / (2 * s * s);
     }
-    return { rows: n, ...regressionMetrics(this.pred, this.y), bias, withStd, coverage90: withStd ? covered / withStd : null, nll: withStd ? nll / withStd : null };
+    const m = regressionMetrics(this.pred, this.y);
+    return { rows: n, ...m, r2: this.y.some((v) => v !== this.y[0]) ? m.r2 : null, bias, withStd, coverage90: withStd ? covered / withStd : null, nll: withStd ? nll / withStd : null };
   }
   points(source: string, kind: RegressionCharts['points'][number]['kind']): RegressionCharts['points'] {
     const step = Math.max(1, this.y.length / MAX_POINTS);
