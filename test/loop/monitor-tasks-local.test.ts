@@ -34,7 +34,7 @@ async function post(path: string, body: unknown) {
 
 async function send(path: string, body: unknown) {
   const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
-  return { status: res.status, body: (await res.json()) as Record<string, never> };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 async function monitor(profile: string) {
@@ -51,7 +51,7 @@ describe('fusion monitor on decisions and feedback of the local server', () => {
     for (const [i, a] of [10, 8, 19].entries()) {
       const r = await post('/v1/fuse/inverse-variance', { task: 'regression', profile: 'prices', predictions: { a: { value: a, std: 1 }, b: { value: a + 2 + i, std: 2 } } });
       expect(r.status).toBe(200);
-      answers.push(r.body as { decisionId: string; value: number; std: number });
+      answers.push(r.body as unknown as { decisionId: string; value: number; std: number });
     }
     flushDecisionLog();
     for (const [i, a] of answers.entries()) expect((await post('/v1/feedback', { decisionId: a.decisionId, value: truths[i] })).body).toMatchObject({ checked: 'decision' });
