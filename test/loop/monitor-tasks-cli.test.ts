@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Io } from '../../functions/cli/io.js';
 import { main } from '../../functions/cli/main.js';
+import type { DecisionLine } from '../../functions/fusion/loop/decision-log.js';
+import { onlineMonitor } from '../../functions/fusion/loop/online.js';
+import { renderMonitorReport } from '../../functions/report/monitor.js';
 import * as log from './synthetic-task-log.js';
 
 let dir: string;
@@ -63,6 +66,21 @@ describe('fusion monitor on regression and multi-label profiles', () => {
       const html = await readFile(join(out, 'index.html'), 'utf8');
       for (const id of ids) expect(html, `${name} ${id}`).toContain(`<section id="${id}">`);
       expect(html).toContain('Not scored:');
+    }
+  });
+});
+
+describe('fusion monitor with nothing to score', () => {
+  it('should write the label-free report of a regression or multi-label profile with no feedback, or no decision', async () => {
+    const unlabelled = onlineMonitor(log.regressionDecisions as DecisionLine[], [], { name: 'prices', task: 'regression', modalities: ['a', 'b'] });
+    const empty = onlineMonitor([], [], { name: 'tags', task: 'multilabel', labels: ['cat'], modalities: ['img'] });
+    expect(unlabelled.summary).toMatchObject({ decisions: 5, labelled: 0, byStrategy: {}, byModality: {} });
+    expect(empty.summary).toMatchObject({ decisions: 0, labelled: 0, missingByDay: [], drift: { img: { decisions: 0, missingRate: 0, meanConfidence: null } } });
+    for (const r of [unlabelled, empty]) {
+      const html = await renderMonitorReport(r, { source: 'here/', since: '7d' });
+      expect(html).toContain('No decision in the period has feedback yet');
+      expect(html).not.toContain('<section id="metrics">');
+      expect(html).toContain('<section id="drift">');
     }
   });
 });
