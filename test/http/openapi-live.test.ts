@@ -83,7 +83,7 @@ let unique = 0;
 /** Calls one operation with each of its request examples (and, with `id`, the header); joins are walked to their decision. */
 async function exercise(path: string, method: string, op: Operation, id?: string): Promise<Seen[]> {
   const seen: Seen[] = [];
-  const headers = id ? { [HEADER]: id } : {};
+  const headers: Record<string, string> = id ? { [HEADER]: id } : {};
   const record = (r: { status: number; header: string | null }) => void seen.push({ op: op.operationId, status: r.status, header: r.header });
   if (path.startsWith('/v1/joins/')) {
     const joinId = id ?? `live-${++unique}`;
