@@ -1,6 +1,7 @@
 /**
  * Build step: writes `src/contract.ts`, the client's request and response types, from the
- * server's zod schemas (`functions/fusion/schemas.ts`, the feedback schemas of
+ * server's zod schemas (`functions/fusion/schemas.ts`, the regression and multi-label
+ * predictions and answers of `functions/fusion/tasks/`, the feedback schemas of
  * `functions/fusion/loop/feedback.ts`, plus the GET answers of
  * `functions/http/openapi.ts`) through their JSON Schema. Only this script imports server code;
  * the built client has types and no runtime dependency on it.
@@ -9,13 +10,14 @@ import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import * as contract from '../../../functions/fusion/schemas.js';
 import { Feedback, FeedbackAccepted } from '../../../functions/fusion/loop/feedback.js';
+import { MultilabelPrediction, MultilabelResponse, RegressionPrediction, RegressionResponse } from '../../../functions/fusion/tasks/index.js';
 import { Health, StrategyInfo, StrategyList } from '../../../functions/http/openapi.js';
 
 type Json = { [key: string]: unknown };
 
 /** Every exported zod schema of the contract, by the name its type gets. */
 function schemas(): Record<string, z.ZodType> {
-  const all: Record<string, unknown> = { ...contract, StrategyInfo, StrategyList, Health, Feedback, FeedbackAccepted };
+  const all: Record<string, unknown> = { ...contract, RegressionPrediction, MultilabelPrediction, RegressionResponse, MultilabelResponse, StrategyInfo, StrategyList, Health, Feedback, FeedbackAccepted };
   return Object.fromEntries(Object.entries(all).filter((e): e is [string, z.ZodType] => typeof e[1] === 'object' && e[1] !== null && '_zod' in e[1]));
 }
 
