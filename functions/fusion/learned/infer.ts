@@ -101,11 +101,26 @@ function compile(artifact: ModelArtifact): Model {
   const parts = fill.map(() => new Float64Array(C));
   const z = new Float64Array(C);
   const zk = new Float64Array(C);
-  // W·x + b summed in feature order, as `linearScores` sums it (training and evaluation agree to the bit).
+  // W·x + b, each class's sum in feature order as `linearScores` sums it (training and evaluation
+  // agree to the bit). Four classes at a time: one class's sum is a chain of dependent additions,
+  // four independent chains keep the FPU busy, about twice as fast.
   const predict: Model['predict'] = (features, out) => {
-    for (let c = 0, o = 0; c < C; c++, o += F) {
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const o = c * F;
+      let s0 = b[c]!, s1 = b[c + 1]!, s2 = b[c + 2]!, s3 = b[c + 3]!;
+      for (let f = 0; f < F; f++) {
+        const v = features[f]!;
+        s0 += W[o + f]! * v;
+        s1 += W[o + F + f]! * v;
+        s2 += W[o + 2 * F + f]! * v;
+        s3 += W[o + 3 * F + f]! * v;
+      }
+      z[c] = s0, z[c + 1] = s1, z[c + 2] = s2, z[c + 3] = s3;
+    }
+    for (; c < C; c++) {
       let s = b[c]!;
-      for (let f = 0; f < F; f++) s += W[o + f]! * features[f]!;
+      for (let f = 0, o = c * F; f < F; f++) s += W[o + f]! * features[f]!;
       z[c] = s;
     }
     return link(z, out);
