@@ -102,8 +102,8 @@ function compile(artifact: ModelArtifact): Model {
   const z = new Float64Array(C);
   const zk = new Float64Array(C);
   // W·x + b, each class's sum in feature order as `linearScores` sums it (training and evaluation
-  // agree to the bit). Four classes at a time: one class's sum is a chain of dependent additions,
-  // four independent chains keep the FPU busy, about twice as fast.
+  // agree to the bit). Four classes at a time (then two, then one): one class's sum is a chain of
+  // dependent additions, and independent chains keep the FPU busy, about twice as fast.
   const predict: Model['predict'] = (features, out) => {
     let c = 0;
     for (; c + 4 <= C; c += 4) {
@@ -118,7 +118,17 @@ function compile(artifact: ModelArtifact): Model {
       }
       z[c] = s0, z[c + 1] = s1, z[c + 2] = s2, z[c + 3] = s3;
     }
-    for (; c < C; c++) {
+    for (; c + 2 <= C; c += 2) {
+      const o = c * F;
+      let s0 = b[c]!, s1 = b[c + 1]!;
+      for (let f = 0; f < F; f++) {
+        const v = features[f]!;
+        s0 += W[o + f]! * v;
+        s1 += W[o + F + f]! * v;
+      }
+      z[c] = s0, z[c + 1] = s1;
+    }
+    if (c < C) {
       let s = b[c]!;
       for (let f = 0, o = c * F; f < F; f++) s += W[o + f]! * features[f]!;
       z[c] = s;
@@ -147,7 +157,7 @@ export function orderDists(
   model: Model, modalities: string[], dists: Float64Array[], skip = -1,
   ordered: (Float64Array | undefined)[] = new Array(model.fill.length),
 ): (Float64Array | undefined)[] {
-  ordered.fill(undefined);
+  for (let k = 0; k < ordered.length; k++) ordered[k] = undefined;
   for (let k = 0; k < modalities.length; k++) {
     if (k === skip) continue;
     const at = model.index.get(modalities[k]!);
