@@ -132,13 +132,13 @@ describe('the compiled linear model', () => {
     for (let C = 2; C <= 11; C++)
       for (let K = 1; K <= 3; K++) {
         const classes = Array.from({ length: C }, (_, c) => `c${c}`);
-        const a = fixtureModel(classes, Array.from({ length: K }, (_, k) => `m${k}`));
-        a.params = { coef: classes.map(() => Array.from({ length: K * C }, () => rng() * 8 - 4)), intercept: classes.map(() => rng() - 0.5) };
+        const params = { coef: classes.map(() => Array.from({ length: K * C }, () => rng() * 8 - 4)), intercept: classes.map(() => rng() - 0.5) };
+        const a = { ...fixtureModel(classes, Array.from({ length: K }, (_, k) => `m${k}`)), params };
         const model = loadModel(a);
         for (let n = 0; n < 5; n++) {
           const dists = model.fill.map(() => (rng() < 0.3 ? undefined : Float64Array.from(classes, () => rng())));
           const x = featurise(dists, model.fill, new Float64Array(K * C));
-          const want = softmax(linearScores(a.params, x, new Float64Array(C)), 1, new Float64Array(C));
+          const want = softmax(linearScores(params, x, new Float64Array(C)), 1, new Float64Array(C));
           expect(Array.from(model.predict(x, new Float64Array(C)))).toEqual(Array.from(want));
           expect(Array.from(model.forward(dists, new Float64Array(C)))).toEqual(Array.from(want));
         }

@@ -71,8 +71,9 @@ export const learned: Strategy = {
   combine(p, out) {
     out.set(run(p).full);
   },
-  distribution(p, out) {
-    const model = modelOf(p);
+  distribution(p, out, raw) {
+    // Another model of the profile (a shadow's) is checked against the profile as the primary's is.
+    const model = raw === undefined ? modelOf(p) : loadModel(raw, p.profile?.profile);
     const o = outputsOf(model, p.classes.length);
     model.forward(orderDists(model, p.modalities, p.dists, -1, o.ordered), out);
     if (!finite(out)) throw failure(p);
