@@ -17,7 +17,7 @@ export const COMMANDS: Record<string, Command> = {
   train: { summary: 'train a learned fusion model, or fit average weights / temperatures', load: () => import('./train.js') },
   evaluate: { summary: 'compare every rule, model and modality on labelled data (table, JSON, HTML report)', load: () => import('./evaluate.js') },
   dataset: { summary: 'join the decision log with label feedback into training data for fusion train', load: () => import('./dataset.js') },
-  monitor: { summary: 'online accuracy, calibration, missing rates, drift, canary and shadows from the decision log', load: () => import('./monitor.js') },
+  monitor: { summary: 'online scores of every task, calibration, missing rates, drift, canary and shadows from the decision log', load: () => import('./monitor.js') },
 };
 
 export const help = () => `Usage: fusion <command> [options]

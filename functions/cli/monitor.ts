@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Profile } from '../fusion/index.js';
-import { onlineMonitor } from '../fusion/loop/online.js';
+import { type Profile, profileTask } from '../fusion/index.js';
+import { type OnlineProfile, onlineMonitor } from '../fusion/loop/online.js';
 import { collect, loopLimits } from '../loop/collect.js';
 import { type LogSource, bucketSource, directorySource, sinceDate } from '../loop/logs.js';
 import { renderMonitorReport } from '../report/monitor.js';
@@ -12,11 +12,16 @@ import { loadProfileArg } from './profile-arg.js';
 
 export const help = `Usage: fusion monitor --profile P [--since 7d] [--bucket B] [--report DIR]
 
-How a deployed profile is doing, from the decision log and the label feedback: online accuracy,
-log loss and calibration per strategy and per modality alone, missing-modality rates per day,
-drift (PSI of each modality's predicted-class shares against the profile's training reference,
-which fusion train stores), primary against canary, and each shadow's agreement, failures and
-online scores. Decisions are read from decisions/dt=YYYY-MM-DD/ and feedback from
+How a deployed profile is doing, from the decision log and the label feedback, for every task:
+online scores per strategy and per modality alone (classification: accuracy, log loss and
+calibration; regression: MAE, RMSE, R², bias, 90% interval coverage and Gaussian NLL where a
+std is logged; multi-label: micro- and macro-F1, Hamming loss, Brier score, log loss and each
+label's F1 and calibration), missing-modality rates per day, drift (classification: PSI of
+each modality's predicted-class shares against the profile's training reference, which fusion
+train stores; other tasks: label-free statistics), primary against canary, and each shadow's
+agreement, failures and (classification) online scores. Lines of another task and feedback
+that does not fit its decision's task are counted (otherTasks, mismatchedFeedback), never
+scored. Decisions are read from decisions/dt=YYYY-MM-DD/ and feedback from
 feedback/dt=YYYY-MM-DD/ of the bucket (gzipped by Firehose) or of the local store
 (.fusion/store/, or FUSION_STORE_DIR) where "npm start" writes them. At most
 FUSION_LOOP_MAX_OBJECTS objects (default 2000) per prefix and FUSION_LOOP_MAX_LINES lines
@@ -37,6 +42,15 @@ Example:
   npx fusion monitor --profile sentiment --since 7d --report reports/monitor
 `;
 
+/** What the online evaluation needs of a profile of any task. */
+function onlineProfile(profile: Profile): OnlineProfile {
+  const task = profileTask(profile);
+  const p = profile as unknown as { name: string; modalities: string[]; labels?: string[] };
+  if (task === 'regression') return { name: p.name, task, modalities: p.modalities };
+  if (task === 'multilabel') return { name: p.name, task, labels: p.labels ?? [], modalities: p.modalities };
+  return { name: profile.name, classes: profile.classes, modalities: profile.modalities, reference: profile.reference?.shares };
+}
+
 export async function run(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommand(
     argv,
@@ -55,11 +69,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const where = bucket ? `s3://${bucket}/${env.FUSION_PREFIX ?? ''}` : `${env.FUSION_STORE_DIR ?? LOCAL_STORE_DIR}/`;
   try {
     const { profile } = await loadProfileArg(args.profile, { ...io, env });
-    if ((profile.task ?? 'classification') !== 'classification')
-      return usage(`profile "${profile.name}" is a ${profile.task} profile; fusion monitor scores classification profiles.`, help, io);
-    const p = profile as Profile;
-    const read = await collect(source, since, loopLimits(env), (d) => d.profile?.name === p.name);
-    const { summary, evaluation } = onlineMonitor(read.decisions, read.feedback, { name: p.name, classes: p.classes, modalities: p.modalities, reference: p.reference?.shares });
+    const read = await collect(source, since, loopLimits(env), (d) => d.profile?.name === profile.name);
+    const result = onlineMonitor(read.decisions, read.feedback, onlineProfile(profile));
+    const { summary } = result;
     const out = { since: since.toISOString(), source: where, files: read.files, unreadableLines: read.unreadableLines, truncated: read.truncated, ...summary };
     if (!args.report) {
       io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -68,7 +80,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     await mkdir(args.report, { recursive: true });
     const file = join(args.report, 'index.html');
     await writeFile(join(args.report, 'summary.json'), `${JSON.stringify(out, null, 2)}\n`);
-    await writeFile(file, await renderMonitorReport(summary, evaluation, { source: `${where}decisions/`, since: args.since }));
+    await writeFile(file, await renderMonitorReport(result, { source: `${where}decisions/`, since: args.since }));
     io.stdout.write(`Wrote ${file} (${summary.decisions} decisions, ${summary.labelled} labelled${read.truncated.length ? `; truncated: ${read.truncated.join('; ')}` : ''})\n`);
     return EXIT.ok;
   } catch (e) {

@@ -16,7 +16,27 @@ export const METRICS = [
 export type MetricKey = (typeof METRICS)[number][0];
 
 /** How an entry is named in charts and tables: a modality alone says so. */
-export const entryLabel = (e: EvalEntry) => (e.kind === 'modality' ? `${e.name} (alone)` : e.name);
+export const entryLabel = (e: Pick<EvalEntry, 'name' | 'kind'>) => (e.kind === 'modality' ? `${e.name} (alone)` : e.name);
+
+/** What the per-class charts and tables read of an evaluation (the monitor's multi-label report passes labels as classes). */
+export interface PerClassView {
+  classes: string[];
+  entries: Pick<EvalEntry, 'name' | 'kind' | 'perClass'>[];
+}
+
+/** What the reliability diagrams read of an evaluation. */
+export interface ReliabilityView {
+  entries: Pick<EvalEntry, 'name' | 'kind' | 'reliability'>[];
+}
+
+/** One point of a metric chart: an entry's value and its interval (the value itself without one). */
+export interface MetricPoint {
+  name: string;
+  kind: EvalEntry['kind'];
+  value: number;
+  low?: number;
+  high?: number;
+}
 
 // Colours with at least 3:1 contrast on white (non-text graphics, WCAG 1.4.11).
 const KIND_COLOURS = { domain: ['rule', 'model', 'cv', 'modality'], range: ['#1f5f99', '#a3401c', '#6b4c9a', '#5c6b00'] };
@@ -28,9 +48,18 @@ const KIND_COLOURS = { domain: ['rule', 'model', 'cv', 'modality'], range: ['#1f
  */
 export function metricSpec(ev: Evaluation, key: MetricKey): TopLevelSpec {
   const title = METRICS.find(([k]) => k === key)![1];
-  const values = ev.entries.map((e) => ({ strategy: entryLabel(e), kind: e.kind, value: e.metrics[key], low: e.intervals?.[key].low ?? e.metrics[key], high: e.intervals?.[key].high ?? e.metrics[key] }));
-  const x = { type: 'quantitative' as const, title: null, scale: key === 'logLoss' ? { type: 'log' as const } : { zero: false } };
-  const y = { field: 'strategy', type: 'nominal' as const, sort: ev.entries.map(entryLabel), title: null };
+  const points = ev.entries.map((e) => ({ name: e.name, kind: e.kind, value: e.metrics[key], low: e.intervals?.[key].low, high: e.intervals?.[key].high }));
+  return pointSpec(points, title, key === 'logLoss');
+}
+
+/**
+ * One metric as a point per entry with its interval, the chart `metricSpec` draws, for any
+ * metric (the monitor's regression and multi-label scores use it too).
+ */
+export function pointSpec(points: readonly MetricPoint[], title: string, log = false): TopLevelSpec {
+  const values = points.map((e) => ({ strategy: entryLabel(e), kind: e.kind, value: e.value, low: e.low ?? e.value, high: e.high ?? e.value }));
+  const x = { type: 'quantitative' as const, title: null, scale: log ? { type: 'log' as const } : { zero: false } };
+  const y = { field: 'strategy', type: 'nominal' as const, sort: points.map(entryLabel), title: null };
   return {
     $schema: SCHEMA,
     title,
@@ -57,11 +86,11 @@ export function comparisonSpec(ev: Evaluation): TopLevelSpec {
 }
 
 /** Per-class F1 of every entry as a heat map (rows: strategies, columns: classes). */
-export function perClassSpec(ev: Evaluation): TopLevelSpec {
+export function perClassSpec(ev: PerClassView, title = 'F1 per class'): TopLevelSpec {
   const values = ev.entries.flatMap((e) => e.perClass.map((s, c) => ({ strategy: entryLabel(e), class: ev.classes[c]!, f1: s.f1 })));
   return {
     $schema: SCHEMA,
-    title: 'F1 per class',
+    title,
     data: { values },
     width: { step: Math.max(24, Math.min(48, Math.floor(600 / ev.classes.length))) },
     height: { step: 18 },
@@ -77,12 +106,12 @@ export function perClassSpec(ev: Evaluation): TopLevelSpec {
 }
 
 /** Reliability diagrams with each bin's count: accuracy against mean confidence, one panel per entry. */
-export function reliabilitySpec(ev: Evaluation): TopLevelSpec {
+export function reliabilitySpec(ev: ReliabilityView, o: { title?: string; x?: string; y?: string } = {}): TopLevelSpec {
   const values = ev.entries.flatMap((e) => e.reliability.map((b) => ({ strategy: entryLabel(e), confidence: b.confidence, accuracy: b.accuracy, count: b.count })));
   const axis = { type: 'quantitative' as const, scale: { domain: [0, 1] } };
   return {
     $schema: SCHEMA,
-    title: 'Reliability diagrams (15 bins; the number is the rows in the bin; the diagonal is perfect calibration)',
+    title: o.title ?? 'Reliability diagrams (15 bins; the number is the rows in the bin; the diagonal is perfect calibration)',
     data: { values },
     facet: { field: 'strategy', type: 'nominal', sort: ev.entries.map(entryLabel), title: null },
     columns: 4,
@@ -91,7 +120,7 @@ export function reliabilitySpec(ev: Evaluation): TopLevelSpec {
       height: 150,
       layer: [
         { mark: { type: 'rule', color: '#767676', strokeDash: [4, 4] }, encoding: { x: { datum: 0, ...axis }, y: { datum: 0, ...axis }, x2: { datum: 1 }, y2: { datum: 1 } } },
-        { mark: { type: 'line', point: true, color: '#1f5f99' }, encoding: { x: { field: 'confidence', ...axis, title: 'confidence' }, y: { field: 'accuracy', ...axis, title: 'accuracy' } } },
+        { mark: { type: 'line', point: true, color: '#1f5f99' }, encoding: { x: { field: 'confidence', ...axis, title: o.x ?? 'confidence' }, y: { field: 'accuracy', ...axis, title: o.y ?? 'accuracy' } } },
         { mark: { type: 'text', fontSize: 8, dy: -7, color: '#333' }, encoding: { x: { field: 'confidence', ...axis }, y: { field: 'accuracy', ...axis }, text: { field: 'count' } } },
       ],
     },

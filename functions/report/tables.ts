@@ -1,7 +1,7 @@
 /** The report's HTML tables: metrics with intervals, per-class scores, ablation, metadata. */
 import type { AblationCell } from '../fusion/learned/ablation.js';
 import type { EvalEntry, Evaluation } from '../fusion/learned/evaluate.js';
-import { METRICS, entryLabel } from './charts.js';
+import { METRICS, type PerClassView, entryLabel } from './charts.js';
 
 /** Escapes text for HTML. */
 export const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -22,11 +22,11 @@ export function metricsTable(ev: Evaluation): string {
 }
 
 /** One collapsible table per entry: precision, recall, F1 and support of each class. */
-export function perClassTables(ev: Evaluation): string {
+export function perClassTables(ev: PerClassView, what = 'class'): string {
   return ev.entries
     .map((e) => {
       const rows = e.perClass.map((s, c) => `<tr><th scope="row">${escape(ev.classes[c]!)}</th><td>${fixed(s.precision, 3)}</td><td>${fixed(s.recall, 3)}</td><td>${fixed(s.f1, 3)}</td><td>${s.support}</td></tr>`);
-      return `<details><summary>${escape(entryLabel(e))}</summary><table class="compact"><thead><tr><th scope="col">class</th><th scope="col">precision</th><th scope="col">recall</th><th scope="col">F1</th><th scope="col">support</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
+      return `<details><summary>${escape(entryLabel(e))}</summary><table class="compact"><thead><tr><th scope="col">${what}</th><th scope="col">precision</th><th scope="col">recall</th><th scope="col">F1</th><th scope="col">support</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
     })
     .join('\n');
 }
