@@ -22,8 +22,8 @@ import type { SectionResult } from '../run.js';
 
 const CALLS = Number(process.env.BENCH_SHADOW_CALLS ?? 2_000);
 const ROUNDS = 61;
-const HTTP_CALLS = Number(process.env.BENCH_SHADOW_HTTP_CALLS ?? 300);
-const HTTP_ROUNDS = 21;
+const HTTP_CALLS = Number(process.env.BENCH_SHADOW_HTTP_CALLS ?? 150);
+const HTTP_ROUNDS = 41;
 const ROOT = resolve(import.meta.dirname, '../..');
 
 export async function run(): Promise<SectionResult> {
