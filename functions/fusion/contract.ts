@@ -8,8 +8,7 @@
 import * as z from 'zod/mini';
 import { FusionBatch, FusionRequest, decisionIdField, meta } from './schemas.js';
 import { batchShape } from './tasks/index.js';
-import { MultilabelRequest } from './tasks/multilabel.js';
-import { RegressionItem, RegressionRequest } from './tasks/regression.js';
+import { MultilabelRequest, RegressionItem, RegressionRequest } from './tasks/requests.js';
 
 /** The fields every task's response shares. */
 const commonResponse = {

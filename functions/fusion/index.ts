@@ -8,6 +8,7 @@ export * from './strategy.js';
 export * from './registry.js';
 export * from './fuse.js';
 export * from './tasks/index.js';
+export * from './tasks/requests.js';
 export * from './profiles.js';
 // The classification profile's schema (schemas.ts has its type only).
 export { Profile } from './profiles.js';

@@ -16,7 +16,7 @@ import { DriftReference } from './loop/reference.js';
 import { MultilabelArtifact } from './learned/multilabel.js';
 import { RidgeArtifact } from './learned/ridge.js';
 import { MinModalities, ModalityName, objectError } from './tasks/common.js';
-import { Labels, multilabelOptionsShape } from './tasks/multilabel.js';
+import { Labels, multilabelOptionsShape } from './tasks/requests.js';
 import { MultilabelTraining, RegressionTraining } from './tasks/training.js';
 
 const ProfileName = z

@@ -4,8 +4,7 @@
 import * as z from 'zod/mini';
 import { problem } from '../fusion/problem.js';
 import { Prediction } from '../fusion/schemas.js';
-import { MultilabelPrediction } from '../fusion/tasks/multilabel.js';
-import { RegressionPrediction } from '../fusion/tasks/regression.js';
+import { MultilabelPrediction, RegressionPrediction } from '../fusion/tasks/requests.js';
 import { JOIN_ID, JOIN_LIMITS } from '../fusion/join/schema.js';
 import { DECISION_ID_PARAMETER, DECISION_ID_RESPONSE_HEADERS } from '../http/openapi-decision-id.js';
 

@@ -7,9 +7,8 @@ import type * as Client from '@late-fusion/client';
 import type * as Server from '../../functions/fusion/schemas.js';
 import type * as ServerProfiles from '../../functions/fusion/profiles.js';
 import type * as ServerContract from '../../functions/fusion/contract.js';
-import type * as Tasks from '../../functions/fusion/tasks/index.js';
-import type { MultilabelItem } from '../../functions/fusion/tasks/multilabel.js';
-import type { RegressionItem } from '../../functions/fusion/tasks/regression.js';
+import type * as Tasks from '../../functions/fusion/tasks/requests.js';
+import type { MultilabelItem, RegressionItem } from '../../functions/fusion/tasks/requests.js';
 import { retryAfterMs, retryDelay } from '@late-fusion/client';
 import { ROOT } from './server.js';
 

@@ -3,9 +3,7 @@ import * as z from 'zod/mini';
 import { FusionResponse, MultilabelResponse, Problem, RegressionResponse } from '../../functions/fusion/contract.js';
 import { FusionRequest, Prediction } from '../../functions/fusion/schemas.js';
 import { Feedback, FeedbackAccepted } from '../../functions/fusion/loop/feedback.js';
-import { MultilabelPrediction, MultilabelRequest, RegressionPrediction, RegressionRequest } from '../../functions/fusion/tasks/index.js';
-import { MultilabelItem } from '../../functions/fusion/tasks/multilabel.js';
-import { RegressionItem } from '../../functions/fusion/tasks/regression.js';
+import { MultilabelItem, MultilabelPrediction, MultilabelRequest, RegressionItem, RegressionPrediction, RegressionRequest } from '../../functions/fusion/tasks/requests.js';
 import { python } from './python.js';
 import { JOIN_PROFILE, TASK_JOIN_PROFILES, type ServeProcess, TEST_MAX_BODY_BYTES, serverHasJoins, startServe } from './server.js';
 

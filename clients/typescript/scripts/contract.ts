@@ -15,9 +15,7 @@ import {
   BatchResponse, FusionResponse, MultilabelBatch, MultilabelResponse, Problem, RegressionBatch, RegressionResponse, TaskRequest, TaskResponse,
 } from '../../../functions/fusion/contract.js';
 import { Feedback, FeedbackAccepted } from '../../../functions/fusion/loop/feedback.js';
-import { MultilabelPrediction, MultilabelRequest, RegressionPrediction, RegressionRequest } from '../../../functions/fusion/tasks/index.js';
-import { MultilabelItem } from '../../../functions/fusion/tasks/multilabel.js';
-import { RegressionItem } from '../../../functions/fusion/tasks/regression.js';
+import { MultilabelItem, MultilabelPrediction, MultilabelRequest, RegressionItem, RegressionPrediction, RegressionRequest } from '../../../functions/fusion/tasks/requests.js';
 import { Health, StrategyInfo, StrategyList } from '../../../functions/http/openapi.js';
 
 type Json = { [key: string]: unknown };

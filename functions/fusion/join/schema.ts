@@ -5,8 +5,7 @@
 import * as z from 'zod/mini';
 import type { Prediction, Problem } from '../schemas.js';
 import type { AnyResponse } from '../tasks/index.js';
-import type { MultilabelPrediction } from '../tasks/multilabel.js';
-import type { RegressionPrediction } from '../tasks/regression.js';
+import type { MultilabelPrediction, RegressionPrediction } from '../tasks/requests.js';
 
 /** One arrival's prediction: the form of the profile's task. */
 export type JoinPrediction = Prediction | RegressionPrediction | MultilabelPrediction;

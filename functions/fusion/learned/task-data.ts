@@ -7,8 +7,9 @@ import { type FieldError, FusionError, InvalidRequestError, fieldErrors } from '
 import type { Profile } from '../schemas.js';
 import { RequestId } from '../schemas.js';
 import type { MultilabelProfile, RegressionProfile } from '../profiles.js';
-import { MultilabelPrediction, type MultilabelPrepared, prepareMultilabel } from '../tasks/multilabel.js';
-import { RegressionPrediction, type RegressionPrepared, prepareRegression } from '../tasks/regression.js';
+import { type MultilabelPrepared, prepareMultilabel } from '../tasks/multilabel.js';
+import { type RegressionPrepared, prepareRegression } from '../tasks/regression.js';
+import { MultilabelPrediction, RegressionPrediction } from '../tasks/requests.js';
 
 const map = <T extends z.ZodMiniType>(v: T) => z.catchall(z.object({}, { error: 'predictions must be an object mapping modality name to its prediction' }), v);
 

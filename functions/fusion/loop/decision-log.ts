@@ -7,8 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { Predictions } from '../schemas.js';
-import { MultilabelPrediction } from '../tasks/multilabel.js';
-import { RegressionPrediction } from '../tasks/regression.js';
+import { MultilabelPrediction, RegressionPrediction } from '../tasks/requests.js';
 
 const Weighting = { weight: z.number(), contribution: z.number() };
 const ClassSummary = z.object({ label: z.string(), confidence: z.number(), ...Weighting });

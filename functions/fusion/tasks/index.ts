@@ -12,8 +12,8 @@ import { LIMITS } from '../schemas.js';
 import type { FusionResponse, MultilabelResponse, RegressionResponse } from '../contract.js';
 import type { Strategy } from '../strategy.js';
 import { objectError } from './common.js';
-import { MULTILABEL_RULES, MultilabelItem, MultilabelRequest, decideMultilabel, prepareMultilabel } from './multilabel.js';
-import { REGRESSION_RULES, RegressionItem, RegressionRequest, decideRegression, prepareRegression } from './regression.js';
+import { MULTILABEL_RULES, decideMultilabel, multilabelSchemas, prepareMultilabel } from './multilabel.js';
+import { REGRESSION_RULES, decideRegression, prepareRegression, regressionSchemas } from './regression.js';
 import { TASKS, type Task, tasksOf } from './task.js';
 
 export * from './task.js';
@@ -101,16 +101,30 @@ export const batchShape = (item: z.ZodMiniObject) => ({
     ),
 });
 
-// Compiled parsers, as the classification path's: several times faster than the interpreted ones.
-const FORMS = {
-  regression: { item: compiled(RegressionItem), prepare: prepareRegression, decide: decideRegression },
-  multilabel: { item: compiled(MultilabelItem), prepare: prepareMultilabel, decide: decideMultilabel },
-} as const;
+/** A task's item parser, batch parser, preparation and decision. */
+interface Form {
+  item: z.ZodMiniType<Record<string, unknown>>;
+  batch: z.ZodMiniType<{ items: unknown[] }>;
+  prepare: (req: unknown, lookup?: ProfileLookup, defaults?: unknown, at?: string) => unknown;
+  decide: (name: string, rule: unknown, p: unknown) => AnyResponse;
+}
 
-const BATCHES = {
-  regression: z.strictObject(batchShape(RegressionItem), { error: objectError('a batch', [...Object.keys(RegressionItem.def.shape), 'items']) }),
-  multilabel: z.strictObject(batchShape(MultilabelItem), { error: objectError('a batch', [...Object.keys(MultilabelItem.def.shape), 'items']) }),
-};
+const forms: Partial<Record<'regression' | 'multilabel', Form>> = {};
+
+// Built on a task's first request and cached (a classification cold start never builds them).
+// Compiled parsers, as the classification path's: several times faster than the interpreted ones.
+function formOf(task: 'regression' | 'multilabel'): Form {
+  const done = forms[task];
+  if (done) return done;
+  const item = task === 'regression' ? regressionSchemas().RegressionItem : multilabelSchemas().MultilabelItem;
+  const form = {
+    item: compiled(item),
+    batch: z.strictObject(batchShape(item), { error: objectError('a batch', [...Object.keys(item.def.shape), 'items']) }),
+    prepare: task === 'regression' ? prepareRegression : prepareMultilabel,
+    decide: task === 'regression' ? decideRegression : decideMultilabel,
+  } as unknown as Form;
+  return (forms[task] = form);
+}
 
 // Bytes of an answer beyond its names: keys, punctuation and up to 24 characters per number.
 const PER_NUMBER = 32;
@@ -155,11 +169,7 @@ export function fuseTask(
   taskProfiles(input, limits.maxProfiles);
   checkTaskResponseSize(input, lookup, limits.maxResponseBytes);
   checkTask(strategy, task);
-  const form = FORMS[task] as unknown as {
-    item: z.ZodMiniType<Record<string, unknown>>;
-    prepare: (req: unknown, lookup?: ProfileLookup, defaults?: unknown, at?: string) => unknown;
-    decide: (name: string, rule: unknown, p: unknown) => AnyResponse;
-  };
+  const form = formOf(task);
   const rule = TASK_RULES[task][strategy.name]!;
   const answer = (p: unknown) => {
     const r = form.decide(strategy.name, rule, p);
@@ -167,7 +177,7 @@ export function fuseTask(
     return r;
   };
   if (!(isObject(input) && 'items' in input)) return answer(form.prepare(parseWith(form.item, input), lookup));
-  const { items, ...defaults } = parseWith(BATCHES[task] as z.ZodMiniType<{ items: unknown[] }>, input);
+  const { items, ...defaults } = parseWith(form.batch, input);
   const prepared: unknown[] = [];
   const failures: FusionError[] = [];
   items.forEach((item, i) => {
@@ -191,8 +201,5 @@ export function fuseTask(
   return { results };
 }
 
-export { RegressionRequest, MultilabelRequest };
 export type { MultilabelResponse, RegressionResponse } from '../contract.js';
-export { RegressionPrediction } from './regression.js';
-export { MultilabelPrediction } from './multilabel.js';
 

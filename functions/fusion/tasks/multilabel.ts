@@ -17,79 +17,92 @@ import type { MultilabelResponse } from '../contract.js';
 
 export type { MultilabelResponse };
 
-const unit = (what: string) =>
-  z
-    .number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a number between 0 and 1`) })
-    .check(z.gte(0, `${what} must be between 0 and 1`), z.lte(1, `${what} must be between 0 and 1`));
+/** Builds the multi-label schemas (called once, by `multilabelSchemas`). */
+function build() {
+  const unit = (what: string) =>
+    z
+      .number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a number between 0 and 1`) })
+      .check(z.gte(0, `${what} must be between 0 and 1`), z.lte(1, `${what} must be between 0 and 1`));
 
-const mapOf = <T extends z.ZodMiniType>(value: T, error: string) => z.catchall(z.object({}, { error }), value);
+  const mapOf = <T extends z.ZodMiniType>(value: T, error: string) => z.catchall(z.object({}, { error }), value);
 
-const Label = z
-  .string({ error: 'a label must be a string' })
-  .check(z.minLength(1, 'a label must not be empty'), z.maxLength(LIMITS.maxClassName, `a label must be at most ${LIMITS.maxClassName} characters`));
+  const Label = z
+    .string({ error: 'a label must be a string' })
+    .check(z.minLength(1, 'a label must not be empty'), z.maxLength(LIMITS.maxClassName, `a label must be at most ${LIMITS.maxClassName} characters`));
 
-/** The label names of a multi-label request or profile. */
-export const Labels = z
-  .array(Label, { error: 'labels must be an array of label names, for example ["person", "dog", "outdoor"]' })
-  .check(z.minLength(1, 'labels needs at least 1 label name'), z.maxLength(LIMITS.maxClasses, `labels allows at most ${LIMITS.maxClasses} label names`));
+  // The label names of a multi-label request or profile.
+  const Labels = z
+    .array(Label, { error: 'labels must be an array of label names, for example ["person", "dog", "outdoor"]' })
+    .check(z.minLength(1, 'labels needs at least 1 label name'), z.maxLength(LIMITS.maxClasses, `labels allows at most ${LIMITS.maxClasses} label names`));
 
-/** One modality's multi-label prediction: a probability per label, each in [0, 1]. */
-export const MultilabelPrediction = meta(
-  z.strictObject(
-    {
-      scores: z.union([z.array(unit('a score')), mapOf(unit('a score'), 'scores must be an object')], {
-        error: 'scores must be an array aligned with labels, or an object keyed by label',
-      }),
-    },
-    { error: objectError('a multi-label prediction', ['scores']) },
-  ),
-  { description: 'An independent probability per label (need not sum to 1).', examples: [{ scores: [0.9, 0.2, 0.7] }] },
-);
-export type MultilabelPrediction = z.infer<typeof MultilabelPrediction>;
-
-/** The fields of a multi-label request's `options`, which a multi-label profile also carries at its top level (`profiles.ts`). */
-export const multilabelOptionsShape = {
-  threshold: z.optional(unit('threshold')),
-  thresholds: z.optional(meta(mapOf(unit('a threshold'), 'thresholds must be an object mapping label to a number in [0, 1]'), { description: 'Per-label thresholds (default options.threshold).' })),
-  minModalities: z.optional(MinModalities),
-  epsilon: z.optional(z.number().check(z.positive('epsilon must be > 0'), z.lte(0.01, 'epsilon must be at most 0.01'))),
-};
-const MultilabelOptions = z.strictObject(multilabelOptionsShape, { error: objectError('options', Object.keys(multilabelOptionsShape)) });
-type Options = z.infer<typeof MultilabelOptions>;
-
-const shape = {
-  id: z.optional(RequestId),
-  profile: z.optional(ProfileRef),
-  labels: z.optional(Labels),
-  modalities: z.optional(Modalities),
-  predictions: z.optional(mapOf(MultilabelPrediction, 'predictions must be an object mapping modality name to {"scores": [...]}')),
-  weights: z.optional(Weights),
-  options: z.optional(MultilabelOptions),
-  decisionId: z.optional(DecisionId),
-};
-
-/** A multi-label request: `task` is "multilabel". */
-export const MultilabelRequest = meta(
-  z.strictObject({ task: z.literal('multilabel'), ...shape }, { error: objectError('a multi-label request', ['task', ...Object.keys(shape)]) }),
-  {
-    id: 'MultilabelRequest',
-    examples: [
+  // One modality's multi-label prediction: a probability per label, each in [0, 1].
+  const MultilabelPrediction = meta(
+    z.strictObject(
       {
-        task: 'multilabel',
-        labels: ['person', 'dog', 'outdoor'],
-        predictions: { image: { scores: [0.9, 0.2, 0.7] }, audio: { scores: { person: 0.6, dog: 0.8, outdoor: 0.5 } } },
+        scores: z.union([z.array(unit('a score')), mapOf(unit('a score'), 'scores must be an object')], {
+          error: 'scores must be an array aligned with labels, or an object keyed by label',
+        }),
       },
-    ],
-  },
-);
-export type MultilabelRequest = z.infer<typeof MultilabelRequest>;
+      { error: objectError('a multi-label prediction', ['scores']) },
+    ),
+    { description: 'An independent probability per label (need not sum to 1).', examples: [{ scores: [0.9, 0.2, 0.7] }] },
+  );
 
-/** A batch item of a multi-label batch (its `task`, if given, must be "multilabel"). */
-export const MultilabelItem = z.strictObject(
-  { task: z.optional(z.literal('multilabel', { error: 'task of every item of a multi-label batch must be "multilabel"' })), ...shape },
-  { error: objectError('a multi-label request', ['task', ...Object.keys(shape)]) },
-);
-type Item = z.infer<typeof MultilabelItem>;
+  // The fields of a multi-label request's `options`, which a multi-label profile also carries at its top level (`profiles.ts`).
+  const multilabelOptionsShape = {
+    threshold: z.optional(unit('threshold')),
+    thresholds: z.optional(meta(mapOf(unit('a threshold'), 'thresholds must be an object mapping label to a number in [0, 1]'), { description: 'Per-label thresholds (default options.threshold).' })),
+    minModalities: z.optional(MinModalities),
+    epsilon: z.optional(z.number().check(z.positive('epsilon must be > 0'), z.lte(0.01, 'epsilon must be at most 0.01'))),
+  };
+  const MultilabelOptions = z.strictObject(multilabelOptionsShape, { error: objectError('options', Object.keys(multilabelOptionsShape)) });
+
+  const shape = {
+    id: z.optional(RequestId),
+    profile: z.optional(ProfileRef),
+    labels: z.optional(Labels),
+    modalities: z.optional(Modalities),
+    predictions: z.optional(mapOf(MultilabelPrediction, 'predictions must be an object mapping modality name to {"scores": [...]}')),
+    weights: z.optional(Weights),
+    options: z.optional(MultilabelOptions),
+    decisionId: z.optional(DecisionId),
+  };
+
+  // A multi-label request: `task` is "multilabel".
+  const MultilabelRequest = meta(
+    z.strictObject({ task: z.literal('multilabel'), ...shape }, { error: objectError('a multi-label request', ['task', ...Object.keys(shape)]) }),
+    {
+      id: 'MultilabelRequest',
+      examples: [
+        {
+          task: 'multilabel',
+          labels: ['person', 'dog', 'outdoor'],
+          predictions: { image: { scores: [0.9, 0.2, 0.7] }, audio: { scores: { person: 0.6, dog: 0.8, outdoor: 0.5 } } },
+        },
+      ],
+    },
+  );
+
+  // A batch item of a multi-label batch (its `task`, if given, must be "multilabel").
+  const MultilabelItem = z.strictObject(
+    { task: z.optional(z.literal('multilabel', { error: 'task of every item of a multi-label batch must be "multilabel"' })), ...shape },
+    { error: objectError('a multi-label request', ['task', ...Object.keys(shape)]) },
+  );
+  return { Labels, MultilabelPrediction, multilabelOptionsShape, MultilabelOptions, MultilabelRequest, MultilabelItem };
+}
+
+let built: ReturnType<typeof build> | undefined;
+
+/**
+ * The multi-label request schemas, built on first use and cached: a classification request
+ * never builds them (cold start). `tasks/requests.ts` exports them as constants.
+ */
+export const multilabelSchemas = (): ReturnType<typeof build> => (built ??= build());
+
+type Schemas = ReturnType<typeof build>;
+type Item = z.infer<Schemas['MultilabelItem']>;
+type Options = z.infer<Schemas['MultilabelOptions']>;
+type MultilabelPrediction = z.infer<Schemas['MultilabelPrediction']>;
 
 /** A validated multi-label request: each present modality's scores in label order. */
 export interface MultilabelPrepared extends Present {

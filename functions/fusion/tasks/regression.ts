@@ -17,59 +17,70 @@ import type { RegressionResponse } from '../contract.js';
 
 export type { RegressionResponse };
 
-const finite = (what: string) =>
-  z.number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a finite number`) });
+/** Builds the regression schemas (called once, by `regressionSchemas`). */
+function build() {
+  const finite = (what: string) =>
+    z.number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a finite number`) });
 
-/** One modality's regression prediction. */
-export const RegressionPrediction = meta(
-  z.strictObject(
-    {
-      value: finite('value'),
-      std: z.optional(finite('std').check(z.positive('std must be > 0'))),
-    },
-    { error: objectError('a regression prediction', ['value', 'std']) },
-  ),
-  { description: 'A predicted value with an optional standard deviation (> 0).', examples: [{ value: 1.8, std: 0.5 }] },
-);
-export type RegressionPrediction = z.infer<typeof RegressionPrediction>;
-
-const optionsShape = { minModalities: z.optional(MinModalities) };
-const RegressionOptions = z.strictObject(optionsShape, { error: objectError('options', Object.keys(optionsShape)) });
-
-const shape = {
-  id: z.optional(RequestId),
-  profile: z.optional(ProfileRef),
-  modalities: z.optional(Modalities),
-  predictions: z.optional(
-    z.catchall(z.object({}, { error: 'predictions must be an object mapping modality name to {"value": <number>, "std"?: <number>}' }), RegressionPrediction),
-  ),
-  weights: z.optional(Weights),
-  options: z.optional(RegressionOptions),
-  decisionId: z.optional(DecisionId),
-};
-
-/** A regression request: `task` is "regression". */
-export const RegressionRequest = meta(
-  z.strictObject({ task: z.literal('regression'), ...shape }, { error: objectError('a regression request', ['task', ...Object.keys(shape)]) }),
-  {
-    id: 'RegressionRequest',
-    examples: [
+  // One modality's regression prediction.
+  const RegressionPrediction = meta(
+    z.strictObject(
       {
-        task: 'regression',
-        predictions: { text: { value: 1.8, std: 0.5 }, audio: { value: 0.9, std: 1.2 }, video: { value: 1.1 } },
-        weights: { text: 0.5, audio: 0.2, video: 0.3 },
+        value: finite('value'),
+        std: z.optional(finite('std').check(z.positive('std must be > 0'))),
       },
-    ],
-  },
-);
-export type RegressionRequest = z.infer<typeof RegressionRequest>;
+      { error: objectError('a regression prediction', ['value', 'std']) },
+    ),
+    { description: 'A predicted value with an optional standard deviation (> 0).', examples: [{ value: 1.8, std: 0.5 }] },
+  );
 
-/** A batch item of a regression batch (its `task`, if given, must be "regression"). */
-export const RegressionItem = z.strictObject(
-  { task: z.optional(z.literal('regression', { error: 'task of every item of a regression batch must be "regression"' })), ...shape },
-  { error: objectError('a regression request', ['task', ...Object.keys(shape)]) },
-);
-type Item = z.infer<typeof RegressionItem>;
+  const optionsShape = { minModalities: z.optional(MinModalities) };
+  const RegressionOptions = z.strictObject(optionsShape, { error: objectError('options', Object.keys(optionsShape)) });
+
+  const shape = {
+    id: z.optional(RequestId),
+    profile: z.optional(ProfileRef),
+    modalities: z.optional(Modalities),
+    predictions: z.optional(
+      z.catchall(z.object({}, { error: 'predictions must be an object mapping modality name to {"value": <number>, "std"?: <number>}' }), RegressionPrediction),
+    ),
+    weights: z.optional(Weights),
+    options: z.optional(RegressionOptions),
+    decisionId: z.optional(DecisionId),
+  };
+
+  // A regression request: `task` is "regression".
+  const RegressionRequest = meta(
+    z.strictObject({ task: z.literal('regression'), ...shape }, { error: objectError('a regression request', ['task', ...Object.keys(shape)]) }),
+    {
+      id: 'RegressionRequest',
+      examples: [
+        {
+          task: 'regression',
+          predictions: { text: { value: 1.8, std: 0.5 }, audio: { value: 0.9, std: 1.2 }, video: { value: 1.1 } },
+          weights: { text: 0.5, audio: 0.2, video: 0.3 },
+        },
+      ],
+    },
+  );
+
+  // A batch item of a regression batch (its `task`, if given, must be "regression").
+  const RegressionItem = z.strictObject(
+    { task: z.optional(z.literal('regression', { error: 'task of every item of a regression batch must be "regression"' })), ...shape },
+    { error: objectError('a regression request', ['task', ...Object.keys(shape)]) },
+  );
+  return { RegressionPrediction, RegressionRequest, RegressionItem };
+}
+
+let built: ReturnType<typeof build> | undefined;
+
+/**
+ * The regression request schemas, built on first use and cached: a classification request
+ * never builds them (cold start). `tasks/requests.ts` exports them as constants.
+ */
+export const regressionSchemas = (): ReturnType<typeof build> => (built ??= build());
+
+type Item = z.infer<ReturnType<typeof build>['RegressionItem']>;
 
 /** A validated regression request. */
 export interface RegressionPrepared extends Present {
