@@ -13,8 +13,8 @@ import { Calibration } from './calibration/schema.js';
 import { JoinSection } from './join/schema.js';
 import { CanarySection, ShadowSection } from './loop/variant-schema.js';
 import { DriftReference } from './loop/reference.js';
-import { MultilabelArtifact } from './learned/multilabel.js';
-import { RidgeArtifact } from './learned/ridge.js';
+import { multilabelModelSchemas } from './learned/multilabel.js';
+import { ridgeSchemas } from './learned/ridge.js';
 import { MinModalities, ModalityName, objectError } from './tasks/common.js';
 import { Labels, multilabelOptionsShape } from './tasks/requests.js';
 import { MultilabelTraining, RegressionTraining } from './tasks/training.js';
@@ -110,5 +110,5 @@ export function parseAnyProfile(raw: unknown, at = ''): Profile {
 /** A learned model of any task: a ridge or per-label logistic artifact (tagged by `task`), else a classification one. */
 export function taskModelSchema(raw: unknown): z.ZodMiniType | undefined {
   const task = isObject(raw) ? raw.task : undefined;
-  return task === 'regression' ? RidgeArtifact : task === 'multilabel' ? MultilabelArtifact : undefined;
+  return task === 'regression' ? ridgeSchemas().RidgeArtifact : task === 'multilabel' ? multilabelModelSchemas().MultilabelArtifact : undefined;
 }

@@ -9,38 +9,53 @@ import { type ResolvedProfile, parseWith } from '../prepare.js';
 import { meta } from '../schemas.js';
 import { minimize } from './lbfgs.js';
 import { compiledOnce, profileModel } from './stored.js';
-import { solveSpd, trainingShape } from './ridge.js';
+import { modelTrainingShape, solveSpd } from './ridge.js';
+
+/** Builds the per-label logistic model's schemas (once, by `multilabelModelSchemas`). */
+function build() {
+  // Multi-label quality: micro- and macro-F1 and Hamming loss at the thresholds used.
+  const MultilabelMetrics = z.object({ microF1: z.number(), macroF1: z.number(), hamming: z.number() });
+
+  // The tagged JSON of a per-label logistic meta-learner.
+  const MultilabelArtifact = meta(
+    z
+      .object({
+        format: z.literal('fusion-model', { error: 'format must be "fusion-model"' }),
+        version: z.literal(1, { error: 'version must be 1' }),
+        task: z.literal('multilabel'),
+        kind: z.literal('logistic', { error: 'kind must be "logistic" for a multi-label model' }),
+        labels: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+        modalities: z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'modalities needs at least one modality name')),
+        fill: meta(z.record(z.string(), z.array(z.number())), { description: "Each modality's mean training scores, used when it is absent." }),
+        params: z.object({ coef: z.array(z.array(z.number())), intercept: z.array(z.number()) }),
+        training: z.object({ ...modelTrainingShape(), metrics: MultilabelMetrics }),
+      })
+      .check(
+        z.superRefine((a, ctx) => {
+          const L = a.labels.length;
+          const F = L * a.modalities.length;
+          for (const m of a.modalities) if (a.fill[m]?.length !== L) ctx.addIssue({ code: 'custom', path: ['fill', m], message: `fill.${m} must hold ${L} numbers, one per label` });
+          if (a.params.coef.length !== L || a.params.intercept.length !== L || a.params.coef.some((r) => r.length !== F))
+            ctx.addIssue({ code: 'custom', path: ['params'], message: `must be ${L} × ${F} weights with ${L} intercepts (${L} labels, ${a.modalities.length} modalities)` });
+        }),
+      ),
+    { id: 'MultilabelArtifact', description: 'A per-label logistic fusion model (task "multilabel").' },
+  );
+  return { MultilabelMetrics, MultilabelArtifact };
+}
+
+let built: ReturnType<typeof build> | undefined;
+
+/**
+ * The per-label logistic artifact's schemas, built on a model's first load and cached: a cold
+ * start that never loads one never builds them.
+ */
+export const multilabelModelSchemas = (): ReturnType<typeof build> => (built ??= build());
 
 /** Multi-label quality: micro- and macro-F1 and Hamming loss at the thresholds used. */
-export const MultilabelMetrics = z.object({ microF1: z.number(), macroF1: z.number(), hamming: z.number() });
-export type MultilabelMetrics = z.infer<typeof MultilabelMetrics>;
-
+export type MultilabelMetrics = z.infer<ReturnType<typeof build>['MultilabelMetrics']>;
 /** The tagged JSON of a per-label logistic meta-learner. */
-export const MultilabelArtifact = meta(
-  z
-    .object({
-      format: z.literal('fusion-model', { error: 'format must be "fusion-model"' }),
-      version: z.literal(1, { error: 'version must be 1' }),
-      task: z.literal('multilabel'),
-      kind: z.literal('logistic', { error: 'kind must be "logistic" for a multi-label model' }),
-      labels: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
-      modalities: z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'modalities needs at least one modality name')),
-      fill: meta(z.record(z.string(), z.array(z.number())), { description: "Each modality's mean training scores, used when it is absent." }),
-      params: z.object({ coef: z.array(z.array(z.number())), intercept: z.array(z.number()) }),
-      training: z.object({ ...trainingShape, metrics: MultilabelMetrics }),
-    })
-    .check(
-      z.superRefine((a, ctx) => {
-        const L = a.labels.length;
-        const F = L * a.modalities.length;
-        for (const m of a.modalities) if (a.fill[m]?.length !== L) ctx.addIssue({ code: 'custom', path: ['fill', m], message: `fill.${m} must hold ${L} numbers, one per label` });
-        if (a.params.coef.length !== L || a.params.intercept.length !== L || a.params.coef.some((r) => r.length !== F))
-          ctx.addIssue({ code: 'custom', path: ['params'], message: `must be ${L} × ${F} weights with ${L} intercepts (${L} labels, ${a.modalities.length} modalities)` });
-      }),
-    ),
-  { id: 'MultilabelArtifact', description: 'A per-label logistic fusion model (task "multilabel").' },
-);
-export type MultilabelArtifact = z.infer<typeof MultilabelArtifact>;
+export type MultilabelArtifact = z.infer<ReturnType<typeof build>['MultilabelArtifact']>;
 
 /** Largest gradient component at which a label's (C·n-scaled) objective counts as minimised. */
 export const BINARY_GTOL = 1e-12;
@@ -154,7 +169,7 @@ const loaded = new WeakMap<object, MultilabelModel>();
 /** The per-label logistic model of a request's profile, validated once per artifact object. */
 export function loadMultilabel(resolved: ResolvedProfile | undefined, at = ''): MultilabelModel {
   const { profile: stored, model: raw } = profileModel(resolved, 'logistic', at);
-  const model = compiledOnce(loaded, raw, (r) => compileMultilabel(parseWith(MultilabelArtifact, r, 'model')));
+  const model = compiledOnce(loaded, raw, (r) => compileMultilabel(parseWith(multilabelModelSchemas().MultilabelArtifact, r, 'model')));
   const profile = stored as unknown as { name: string; labels: string[]; modalities: string[] };
   const a = model.artifact;
   const fix = `retrain the model with this profile (fusion train --profile ${profile.name})`;

@@ -11,41 +11,60 @@ import { meta } from '../schemas.js';
 import { parseWith } from '../prepare.js';
 import { compiledOnce, profileModel } from './stored.js';
 
-/** How well a regression model fits: root mean squared error, mean absolute error, R². */
-export const RegressionMetrics = z.object({ rmse: z.number(), mae: z.number(), r2: z.number() });
-export type RegressionMetrics = z.infer<typeof RegressionMetrics>;
-
-const trainingShape = {
+let training: ReturnType<typeof buildTrainingShape> | undefined;
+const buildTrainingShape = () => ({
   rows: z.int().check(z.gte(1)),
   createdAt: z.string(),
   dataSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, 'dataSha256 must be 64 lowercase hex digits')),
   options: z.record(z.string(), z.unknown()),
-};
-export { trainingShape };
+});
+/** The `training` fields every model artifact carries (built on first use, cached). */
+export const modelTrainingShape = (): ReturnType<typeof buildTrainingShape> => (training ??= buildTrainingShape());
 
+/** Builds the ridge model's schemas (once, by `ridgeSchemas`). */
+function build() {
+  // How well a regression model fits: root mean squared error, mean absolute error, R².
+  const RegressionMetrics = z.object({ rmse: z.number(), mae: z.number(), r2: z.number() });
+
+  const trainingShape = modelTrainingShape();
+
+  // The tagged JSON of a ridge meta-learner.
+  const RidgeArtifact = meta(
+    z
+      .object({
+        format: z.literal('fusion-model', { error: 'format must be "fusion-model"' }),
+        version: z.literal(1, { error: 'version must be 1' }),
+        task: z.literal('regression'),
+        kind: z.literal('ridge', { error: 'kind must be "ridge" for a regression model' }),
+        modalities: z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'modalities needs at least one modality name')),
+        fill: meta(z.record(z.string(), z.number()), { description: "Each modality's mean training value, used when it is absent." }),
+        params: z.object({ coef: z.array(z.number()), intercept: z.number() }),
+        training: z.object({ ...trainingShape, metrics: RegressionMetrics }),
+      })
+      .check(
+        z.superRefine((a, ctx) => {
+          for (const m of a.modalities) if (typeof a.fill[m] !== 'number') ctx.addIssue({ code: 'custom', path: ['fill', m], message: `fill.${m} must be a number` });
+          if (a.params.coef.length !== a.modalities.length)
+            ctx.addIssue({ code: 'custom', path: ['params', 'coef'], message: `coef must hold ${a.modalities.length} numbers, one per modality` });
+        }),
+      ),
+    { id: 'RidgeArtifact', description: 'A ridge regression fusion model (task "regression").' },
+  );
+  return { RegressionMetrics, RidgeArtifact };
+}
+
+let built: ReturnType<typeof build> | undefined;
+
+/**
+ * The ridge artifact's schemas, built on a model's first load and cached: a cold start that
+ * never loads one never builds them.
+ */
+export const ridgeSchemas = (): ReturnType<typeof build> => (built ??= build());
+
+/** How well a regression model fits: root mean squared error, mean absolute error, R². */
+export type RegressionMetrics = z.infer<ReturnType<typeof build>['RegressionMetrics']>;
 /** The tagged JSON of a ridge meta-learner. */
-export const RidgeArtifact = meta(
-  z
-    .object({
-      format: z.literal('fusion-model', { error: 'format must be "fusion-model"' }),
-      version: z.literal(1, { error: 'version must be 1' }),
-      task: z.literal('regression'),
-      kind: z.literal('ridge', { error: 'kind must be "ridge" for a regression model' }),
-      modalities: z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'modalities needs at least one modality name')),
-      fill: meta(z.record(z.string(), z.number()), { description: "Each modality's mean training value, used when it is absent." }),
-      params: z.object({ coef: z.array(z.number()), intercept: z.number() }),
-      training: z.object({ ...trainingShape, metrics: RegressionMetrics }),
-    })
-    .check(
-      z.superRefine((a, ctx) => {
-        for (const m of a.modalities) if (typeof a.fill[m] !== 'number') ctx.addIssue({ code: 'custom', path: ['fill', m], message: `fill.${m} must be a number` });
-        if (a.params.coef.length !== a.modalities.length)
-          ctx.addIssue({ code: 'custom', path: ['params', 'coef'], message: `coef must hold ${a.modalities.length} numbers, one per modality` });
-      }),
-    ),
-  { id: 'RidgeArtifact', description: 'A ridge regression fusion model (task "regression").' },
-);
-export type RidgeArtifact = z.infer<typeof RidgeArtifact>;
+export type RidgeArtifact = z.infer<ReturnType<typeof build>['RidgeArtifact']>;
 
 /** Fits ridge regression on rows × features `X` (row-major) and targets `y`. */
 export function fitRidge(X: Float64Array, y: ArrayLike<number>, n: number, F: number, alpha: number): { coef: number[]; intercept: number } {
@@ -141,7 +160,7 @@ export function compileRidge(a: RidgeArtifact): RidgeModel {
 /** The ridge model of a request's profile, validated once per artifact object. */
 export function loadRidge(resolved: ResolvedProfile | undefined, at = ''): RidgeModel {
   const { profile, model: raw } = profileModel(resolved, 'ridge', at);
-  const model = compiledOnce(loaded, raw, (r) => compileRidge(parseWith(RidgeArtifact, r, 'model')));
+  const model = compiledOnce(loaded, raw, (r) => compileRidge(parseWith(ridgeSchemas().RidgeArtifact, r, 'model')));
   const want = profile.modalities;
   const have = model.artifact.modalities;
   if (want.length !== have.length || want.some((m) => !have.includes(m)))
