@@ -25,9 +25,11 @@ import type { VariantsRuntime } from '../loop/variants-runtime.js';
 // Cold start: the store (and its cache) for the process environment. The AWS SDK is imported
 // when a request first names a profile, or here when FUSION_PRELOAD_PROFILES names some: Lambda
 // waits for this top-level await during init, so those are loaded before the first request.
+// Without FUSION_PRELOAD_PROFILES there is nothing to load and no await: awaiting even an
+// empty preload cost init about 1 ms of CPU (the module resumed in a later job).
 httpConfig(process.env);
 recorderConfig(process.env);
-await preloadProfiles(process.env.FUSION_PRELOAD_PROFILES, () => httpConfig(process.env).store, logger);
+if (process.env.FUSION_PRELOAD_PROFILES) await preloadProfiles(process.env.FUSION_PRELOAD_PROFILES, () => httpConfig(process.env).store, logger);
 
 /** `FUSION_CORS_ORIGINS`: comma-separated allowed origins ("*" for any). Unset: no CORS headers. */
 const CORS_ORIGINS = (process.env.FUSION_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
