@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { FuseLimits } from '../fusion/fuse.js';
 import { fuseLimits, positiveInt } from '../limits.js';
 import { logPayloads } from '../observability.js';
@@ -18,7 +18,9 @@ export interface HttpConfig {
   limits: Required<FuseLimits>;
 }
 
-const current = new AsyncLocalStorage<NodeJS.ProcessEnv>();
+// Created by the first `withEnv` that needs it (never in Lambda): importing node:async_hooks as
+// an ES module and the first `getStore()` cost every cold start about 1 ms of CPU.
+let current: AsyncLocalStorage<NodeJS.ProcessEnv> | undefined;
 const configs = new WeakMap<NodeJS.ProcessEnv, HttpConfig>();
 
 /**
@@ -29,12 +31,13 @@ const configs = new WeakMap<NodeJS.ProcessEnv, HttpConfig>();
 export function withEnv<A extends unknown[], T>(env: NodeJS.ProcessEnv, fn: (...args: A) => T, ...args: A): T {
   // Already the environment `fn` would see (the usual case: a server on `process.env`): no new context.
   if (env === invocationEnv()) return fn(...args);
+  current ??= new (process.getBuiltinModule('node:async_hooks').AsyncLocalStorage)<NodeJS.ProcessEnv>();
   return current.run(env, fn, ...args);
 }
 
 /** The environment of the current invocation. */
 export function invocationEnv(): NodeJS.ProcessEnv {
-  return current.getStore() ?? process.env;
+  return current?.getStore() ?? process.env;
 }
 
 /**
