@@ -106,7 +106,7 @@ describe('bundles at run time (Node 24, ESM)', () => {
 /**
  * Budgets in bytes of `index.mjs` (1 KB = 1000 bytes); a bundle that grows past its budget fails
  * here. Each budget sits a few KB above today's size, so growth shows at once. A strategy bundle
- * must stay within the issue's goal of 150 KB (today about 137 KB, learned 141 KB; the moonshot is 60 KB, see
+ * must stay within the issue's goal of 150 KB (today about 138 KB, learned 142 KB; the moonshot is 60 KB, see
  * bench/README.md, "Cold start", for where the bytes go).
  */
 const STRATEGY_GOAL = 150_000;
@@ -114,8 +114,9 @@ const BUDGET: Record<string, number> = {
   // The decision log (issue 19) added 7.0 KB to each strategy: the recorder 3.2 KB (sampling,
   // stdout, the local store, the per-modality metric sums), the line builder 1.9 KB, decision ids
   // 1.9 KB. Shadows and canaries added 4.3 KB (the profile's sections and the store's loading of
-  // their models); their code is in variants.mjs beside the bundle.
-  ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 142_000])),
+  // their models); their code is in variants.mjs beside the bundle. Building the regression,
+  // multi-label and model schemas on first use (cached builders) added 0.7 KB.
+  ...Object.fromEntries(STRATEGY_NAMES.map((name) => [functionId(name), 143_000])),
   // Meta holds the OpenAPI schemas and the store, whose checks are imported on first use: esbuild's
   // wrappers of the modules behind that import() added 2.7 KB (functions/store/checks.ts).
   MetaFunction: 186_000,
