@@ -8,3 +8,9 @@ export * from './strategy.js';
 export * from './registry.js';
 export * from './fuse.js';
 export * from './tasks/index.js';
+export * from './profiles.js';
+// The classification profile's schema (schemas.ts has its type only).
+export { Profile } from './profiles.js';
+export * from './contract.js';
+// The answers' schemas (schemas.ts and the task modules have their types only).
+export { BatchResponse, FusionResponse, MultilabelResponse, Problem, RegressionResponse } from './contract.js';

@@ -6,11 +6,10 @@
  */
 import * as z from 'zod/mini';
 import { meta } from './schema-meta.js';
-import { TrainingSection } from './training.js';
-import { Calibration } from './calibration/schema.js';
-import { JoinSection } from './join/schema.js';
-import { CanarySection, ShadowSection } from './loop/variant-schema.js';
-import { DriftReference } from './loop/reference.js';
+import type { Profile as ProfileSchema } from './profiles.js';
+
+// The answers' schemas (and Problem) live in contract.ts: no handler parses with them.
+export type { BatchResponse, FusionResponse, Problem } from './contract.js';
 
 export { meta };
 
@@ -99,7 +98,8 @@ export const Weights = meta(mapOf(finite('a weight').check(z.gte(0, 'a weight mu
   description: 'Per-modality weights (default 1). Weights of absent modalities are ignored.',
 });
 
-const optionsShape = {
+/** The fields of `options`, which a classification profile also carries at its top level (`profiles.ts`). */
+export const optionsShape = {
   temperatures: z.optional(
     meta(mapOf(finite('a temperature').check(z.positive('a temperature must be > 0')), 'temperatures must be an object mapping modality name to a number > 0'), {
       description: "Per-modality calibration: p' ∝ p^(1/T); logits: softmax(z/T).",
@@ -214,100 +214,11 @@ export const FusionBatch = meta(
   { id: 'FusionBatch' },
 );
 
-const profileShape = {
-  name: z
-    .string({ error: 'name is required: the profile name, of letters, digits, ".", "_" or "-"' })
-    .check(z.regex(/^[A-Za-z0-9._-]{1,128}$/, 'name must be 1 to 128 letters, digits, ".", "_" or "-"')),
-  description: z.optional(z.string({ error: 'description must be a string' })),
-  task: z.optional(z.literal('classification', { error: 'task must be one of: classification, regression, multilabel (default classification)' })),
-  classes: Classes,
-  modalities: z
-    .array(ModalityName, { error: 'modalities must be an array of the expected modality names' })
-    .check(
-      z.minLength(1, 'modalities needs at least one modality name'),
-      z.maxLength(LIMITS.maxModalities, `modalities allows at most ${LIMITS.maxModalities} names`),
-    ),
-  weights: z.optional(Weights),
-  ...optionsShape,
-  model: z.optional(
-    meta(z.strictObject({ key: z.string().check(z.minLength(1)), versionId: z.optional(z.string()) }), {
-      description: 'Where the learned fusion model artifact lives in the store.',
-    }),
-  ),
-  training: z.optional(TrainingSection),
-  calibration: z.optional(Calibration),
-  join: z.optional(JoinSection),
-  shadow: z.optional(ShadowSection),
-  canary: z.optional(CanarySection),
-  reference: z.optional(DriftReference),
-};
-
-/** A named set of defaults: classes, expected modalities, weights and options. */
-export const Profile = meta(z.strictObject(profileShape, { error: objectError('a profile', Object.keys(profileShape)) }), { id: 'Profile' });
-
-const numberMap = z.record(z.string(), z.number());
-
-export const FusionResponse = meta(
-  z.object({
-    id: z.optional(z.union([z.string(), z.number()])),
-    strategy: z.string(),
-    label: z.string(),
-    confidence: z.number(),
-    probabilities: numberMap,
-    modalities: z.object({ used: z.array(z.string()), missing: z.array(z.string()) }),
-    contributions: meta(z.record(z.string(), z.number()), {
-      description: "Each modality's share of the evidence for the chosen label (sums to 1 over used modalities).",
-    }),
-    weighted: z.optional(z.boolean()),
-    votes: z.optional(numberMap),
-    effectiveWeights: z.optional(numberMap),
-    conflict: z.optional(z.number()),
-    uncommitted: z.optional(z.number()),
-    profile: z.optional(z.object({ name: z.string(), version: z.string(), stale: z.boolean() })),
-    variant: z.optional(
-      meta(z.enum(['primary', 'canary']), { description: "Which of the profile's models answered, when the profile names a canary." }),
-    ),
-    warnings: z.optional(
-      meta(z.array(z.object({ path: z.string(), message: z.string() })), {
-        description: 'Parts of the request that had no effect, such as a weight for a modality that was neither sent nor expected.',
-      }),
-    ),
-    decisionId: decisionIdField,
-  }),
-  {
-    id: 'FusionResponse',
-    examples: [
-      {
-        strategy: 'average',
-        label: 'positive',
-        confidence: 0.72,
-        probabilities: { negative: 0.07, neutral: 0.21, positive: 0.72 },
-        modalities: { used: ['text', 'video'], missing: [] },
-        contributions: { text: 0.61, video: 0.39 },
-      },
-    ],
-  },
-);
-
-export const BatchResponse = meta(z.object({ results: z.array(FusionResponse) }), { id: 'BatchResponse' });
-
-export const Problem = meta(
-  z.object({
-    type: z.string(),
-    title: z.string(),
-    status: z.int(),
-    detail: z.string(),
-    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
-    errorsTruncated: z.optional(meta(z.int(), { description: 'How many more field errors there were beyond the 20 listed.' })),
-  }),
-  { id: 'Problem', description: 'RFC 9457 problem details.' },
-);
+// The profile schemas live in profiles.ts: only code reading stored profiles builds them.
 
 export type Prediction = z.infer<typeof Prediction>;
 export type Options = z.infer<typeof Options>;
 export type FusionRequest = z.infer<typeof FusionRequest>;
 export type FusionBatch = z.infer<typeof FusionBatch>;
-export type Profile = z.infer<typeof Profile>;
-export type FusionResponse = z.infer<typeof FusionResponse>;
-export type BatchResponse = z.infer<typeof BatchResponse>;
-export type Problem = z.infer<typeof Problem>;
+/** A classification profile (the schema is `Profile` in profiles.ts). */
+export type Profile = z.infer<typeof ProfileSchema>;

@@ -5,16 +5,14 @@
  */
 import * as z from 'zod/mini';
 import pkg from '../../package.json' with { type: 'json' };
+import { FusionResponse, MultilabelBatch, MultilabelResponse, Problem, RegressionBatch, RegressionResponse, TaskBatch, TaskBatchResponse, TaskRequest, TaskResponse } from '../fusion/contract.js';
 import { FusionError } from '../fusion/errors.js';
 import { fuseAny } from '../fusion/fuse.js';
 import { problem, toProblem } from '../fusion/problem.js';
 import { STRATEGIES, type StrategyName } from '../fusion/registry.js';
 import type { Strategy } from '../fusion/strategy.js';
-import { FusionBatch, FusionRequest, FusionResponse, LIMITS, Problem } from '../fusion/schemas.js';
-import {
-  MultilabelBatch, MultilabelRequest, MultilabelResponse, RegressionBatch, RegressionRequest, RegressionResponse,
-  TaskBatch, TaskBatchResponse, TaskRequest, TaskResponse, tasksOf,
-} from '../fusion/tasks/index.js';
+import { FusionBatch, FusionRequest, LIMITS } from '../fusion/schemas.js';
+import { MultilabelRequest, RegressionRequest, tasksOf } from '../fusion/tasks/index.js';
 import { DEFAULT_MAX_BODY_BYTES } from './config.js';
 import { profileNotFound } from '../store/validate.js';
 import { ROUTES } from './routes.js';

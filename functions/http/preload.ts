@@ -5,7 +5,7 @@
  * naming that profile loads it again. Shared with the CDK stack, which sets the variable.
  */
 import type { Store } from '../store/types.js';
-import { PROFILE_NAME } from '../store/validate.js';
+import { PROFILE_NAME } from '../store/names.js';
 
 /** The most profiles one function preloads. */
 export const PRELOAD_MAX_PROFILES = 20;

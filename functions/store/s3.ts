@@ -7,8 +7,10 @@ import { ETAG, describe, httpStatus, readBody, unquote } from './s3-read.js';
 import { type S3Sdk, loadS3Sdk } from './s3-sdk.js';
 import { type StoreEvents, powertoolsEvents } from './telemetry.js';
 import type { PutResult, Store } from './types.js';
-import { PROFILE_NAME, checkModel, checkModelFits, checkProfile, decodeJson, profileNotFound } from './validate.js';
-import { loadVariantModels } from './variants.js';
+import { PROFILE_NAME, decodeJson, profileNotFound } from './names.js';
+
+/** The checks of what the store reads, imported on first use: their schemas are built then, not at init. */
+const checks = () => import('./checks.js');
 
 /** Options of an {@link S3Store}; `createStore` fills them from the environment. */
 export interface S3StoreOptions {
@@ -130,7 +132,7 @@ export class S3Store implements Store {
       resolved.model = model.value;
       resolved.stale = entry.stale || model.stale;
     }
-    await loadVariantModels(entry.value, resolved, async (ref) => (await this.modelFor(entry.value, key, ref)).value);
+    await (await checks()).loadVariantModels(entry.value, resolved, async (ref) => (await this.modelFor(entry.value, key, ref)).value);
     return resolved;
   }
 
@@ -201,6 +203,7 @@ export class S3Store implements Store {
   /** A profile's model, through the model caches, checked against the profile. */
   private async modelFor(profile: Profile, profileKey: string, ref = profile.model!): Promise<Omit<Cached<ModelArtifact>, 'checkedAt'>> {
     const key = this.key(ref.key);
+    const { checkModel, checkModelFits } = await checks();
     const decode = (text: string) => {
       const model = checkModel(decodeJson(text, this.url(key)), this.url(key));
       checkModelFits(profile, model, this.url(profileKey), this.url(key));
@@ -229,6 +232,7 @@ export class S3Store implements Store {
 
   /** Validates a new profile, including that its model loads and agrees with it. */
   private async decodeProfile(text: string, key: string): Promise<Profile> {
+    const { checkProfile } = await checks();
     const profile = checkProfile(decodeJson(text, this.url(key)), this.url(key), key);
     if (profile.model) await this.modelFor(profile, key);
     return profile;

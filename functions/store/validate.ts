@@ -3,16 +3,16 @@
  * schema, then the rules a schema cannot express (weights for modalities the profile does not
  * expect, a model that disagrees with its profile). Every error names the object's key.
  */
-import { type FieldError, InvalidRequestError, NotFoundError, Profile, fieldErrors } from '../fusion/index.js';
+import { type FieldError, InvalidRequestError, fieldErrors } from '../fusion/errors.js';
 import { ModelArtifact } from '../fusion/learned/artifact.js';
 import { joinSectionErrors } from '../fusion/join/check.js';
 import { referenceErrors } from '../fusion/loop/reference.js';
-import { parseAnyProfile, profileTask, taskModelSchema } from '../fusion/tasks/index.js';
+import { Profile, parseAnyProfile, taskModelSchema } from '../fusion/profiles.js';
+import { profileTask } from '../fusion/tasks/common.js';
 import { isModelRef } from '../fusion/loop/variant-schema.js';
 import { PREFIX } from '../layout.js';
 
-/** A stored profile's name: what `profiles/<name>.json` may hold (the schema's `name` rule). */
-export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+export { PROFILE_NAME, decodeJson, profileNotFound } from './names.js';
 
 /** Where every model lives in a store: a profile's `model.key` must be under it. */
 export const MODELS_PREFIX = PREFIX.models;
@@ -30,26 +30,6 @@ export function modelKeyProblem(key: string): string | undefined {
   if (segments.some((s) => s === '' || s === '.' || s === '..') || key.includes('\\') || [...key].some((c) => c < ' '))
     return `${shown} has an empty, "." or ".." segment or a backslash; use a plain relative key such as "models/<profile>.json"`;
   return undefined;
-}
-
-/**
- * The 404 for a profile that is not stored. It names the profile and how to list the stored
- * ones, and nothing of the store's contents or location: API callers get it too.
- */
-export function profileNotFound(name: string): NotFoundError {
-  const shown = JSON.stringify(name.length > 128 ? `${name.slice(0, 128)}...` : name);
-  return new NotFoundError(`Profile ${shown} was not found. List the stored profiles with \`npx fusion profiles list\`.`, [
-    { path: 'profile', message: 'name a stored profile (`npx fusion profiles list` lists them), or leave "profile" out' },
-  ]);
-}
-
-/** Parses JSON text; a syntax error (an invalid or corrupt object) names `where`. */
-export function decodeJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InvalidRequestError([{ path: '', message: (e as Error).message }], `${where} is not valid JSON: ${(e as Error).message}`);
-  }
 }
 
 /**

@@ -5,6 +5,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type * as Client from '@late-fusion/client';
 import type * as Server from '../../functions/fusion/schemas.js';
+import type * as ServerProfiles from '../../functions/fusion/profiles.js';
+import type * as ServerContract from '../../functions/fusion/contract.js';
 import { retryAfterMs, retryDelay } from '@late-fusion/client';
 import { ROOT } from './server.js';
 
@@ -15,9 +17,9 @@ describe('@late-fusion/client package', () => {
   it('should have the server schemas as its types (checked by tsc in npm run check)', () => {
     expectTypeOf<Client.FusionRequest>().toEqualTypeOf<z.input<typeof Server.FusionRequest>>();
     expectTypeOf<Client.Prediction>().toEqualTypeOf<z.input<typeof Server.Prediction>>();
-    expectTypeOf<Client.FusionResponse>().toEqualTypeOf<z.output<typeof Server.FusionResponse>>();
-    expectTypeOf<Client.Problem>().toEqualTypeOf<z.output<typeof Server.Problem>>();
-    expectTypeOf<Client.Profile>().toEqualTypeOf<z.input<typeof Server.Profile>>();
+    expectTypeOf<Client.FusionResponse>().toEqualTypeOf<z.output<typeof ServerContract.FusionResponse>>();
+    expectTypeOf<Client.Problem>().toEqualTypeOf<z.output<typeof ServerContract.Problem>>();
+    expectTypeOf<Client.Profile>().toEqualTypeOf<z.input<typeof ServerProfiles.Profile>>();
   });
 
   it('should import at run time only its declared dependencies, never server code', () => {

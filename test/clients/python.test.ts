@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { FusionRequest, FusionResponse, Prediction, Problem } from '../../functions/fusion/schemas.js';
+import { FusionResponse, Problem } from '../../functions/fusion/contract.js';
+import { FusionRequest, Prediction } from '../../functions/fusion/schemas.js';
 import { Feedback, FeedbackAccepted } from '../../functions/fusion/loop/feedback.js';
 import { python } from './python.js';
 import { JOIN_PROFILE, type ServeProcess, TEST_MAX_BODY_BYTES, serverHasJoins, startServe } from './server.js';

@@ -12,7 +12,7 @@ vi.hoisted(() => {
 
 import { fuse } from '../../functions/fusion/registry.js';
 import { SEED, adversarial, batch, nearlyValid, strategy } from '../support/fuzz-corpus.js';
-import { FusionResponse, BatchResponse } from '../../functions/fusion/schemas.js';
+import { BatchResponse, FusionResponse } from '../../functions/fusion/contract.js';
 import { withoutDecisionIds } from '../support/decision-id.js';
 import { type LocalServer, startServer } from '../../functions/local/server.js';
 

@@ -6,7 +6,8 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 });
 
-import { FusionBatch, FusionRequest, FusionResponse } from '../../functions/fusion/schemas.js';
+import { FusionResponse } from '../../functions/fusion/contract.js';
+import { FusionBatch, FusionRequest } from '../../functions/fusion/schemas.js';
 import { STRATEGY_NAMES } from '../../functions/fusion/registry.js';
 import { openApiDocument } from '../../functions/http/openapi.js';
 import { ROUTES } from '../../functions/http/routes.js';

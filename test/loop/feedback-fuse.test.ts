@@ -16,7 +16,7 @@ vi.hoisted(() => {
 
 import type { Io } from '../../functions/cli/io.js';
 import { main } from '../../functions/cli/main.js';
-import { FusionResponse } from '../../functions/fusion/schemas.js';
+import { FusionResponse } from '../../functions/fusion/contract.js';
 import { type LocalServer, startServer } from '../../functions/local/server.js';
 
 /** Whether answers carry a decisionId yet (known when tests are collected). */

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FusionError, type Profile, type ProfileLookup, STRATEGIES, fuse, toProblem } from '../../functions/fusion/index.js';
 import { trainTask } from '../../functions/fusion/learned/task-train.js';
-import { MULTILABEL_RULES, MultilabelResponse } from '../../functions/fusion/tasks/multilabel.js';
-import { REGRESSION_RULES, RegressionResponse } from '../../functions/fusion/tasks/regression.js';
+import { MultilabelResponse, RegressionResponse } from '../../functions/fusion/contract.js';
+import { MULTILABEL_RULES } from '../../functions/fusion/tasks/multilabel.js';
+import { REGRESSION_RULES } from '../../functions/fusion/tasks/regression.js';
 import { tasksOf } from '../../functions/fusion/tasks/task.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');

@@ -1,21 +1,27 @@
 /**
  * Build step: writes `src/contract.ts`, the client's request and response types, from the
- * server's zod schemas (`functions/fusion/schemas.ts`, the feedback schemas of
+ * server's zod schemas (`functions/fusion/schemas.ts`, the profile of `functions/fusion/profiles.ts` and the answers of
+ * `functions/fusion/contract.ts`, the feedback schemas of
  * `functions/fusion/loop/feedback.ts`, plus the GET answers of
  * `functions/http/openapi.ts`) through their JSON Schema. Only this script imports server code;
  * the built client has types and no runtime dependency on it.
  */
 import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import * as contract from '../../../functions/fusion/schemas.js';
+import * as schemas from '../../../functions/fusion/schemas.js';
+import { Profile } from '../../../functions/fusion/profiles.js';
+import { BatchResponse, FusionResponse, Problem } from '../../../functions/fusion/contract.js';
 import { Feedback, FeedbackAccepted } from '../../../functions/fusion/loop/feedback.js';
 import { Health, StrategyInfo, StrategyList } from '../../../functions/http/openapi.js';
 
 type Json = { [key: string]: unknown };
 
 /** Every exported zod schema of the contract, by the name its type gets. */
-function schemas(): Record<string, z.ZodType> {
-  const all: Record<string, unknown> = { ...contract, StrategyInfo, StrategyList, Health, Feedback, FeedbackAccepted };
+function contract(): Record<string, z.ZodType> {
+  // A module namespace lists its exports alphabetically: the schemas kept elsewhere (profiles.ts,
+  // contract.ts) take their places among them.
+  const core = Object.fromEntries(Object.entries({ ...schemas, Profile, FusionResponse, BatchResponse, Problem }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const all: Record<string, unknown> = { ...core, StrategyInfo, StrategyList, Health, Feedback, FeedbackAccepted };
   return Object.fromEntries(Object.entries(all).filter((e): e is [string, z.ZodType] => typeof e[1] === 'object' && e[1] !== null && '_zod' in e[1]));
 }
 
@@ -66,7 +72,7 @@ function objectType(s: Json, indent: string): string {
 /** The module text: one exported type per schema, in the order the contract exports them. */
 export function generate(): string {
   const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(schemas())) registry.add(schema, { id });
+  for (const [id, schema] of Object.entries(contract())) registry.add(schema, { id });
   const { __shared, ...defs } = z.toJSONSchema(registry, { io: 'input', unrepresentable: 'any', uri: (id) => `#/${id}` }).schemas as Record<string, Json>;
   // Schemas used by several exported ones without a name of their own (e.g. TrainingSection).
   Object.assign(defs, __shared?.$defs);

@@ -6,8 +6,9 @@ import * as z from 'zod/mini';
 import { type FieldError, FusionError, InvalidRequestError, fieldErrors } from '../errors.js';
 import type { Profile } from '../schemas.js';
 import { RequestId } from '../schemas.js';
-import { MultilabelPrediction, type MultilabelPrepared, type MultilabelProfile, prepareMultilabel } from '../tasks/multilabel.js';
-import { RegressionPrediction, type RegressionPrepared, type RegressionProfile, prepareRegression } from '../tasks/regression.js';
+import type { MultilabelProfile, RegressionProfile } from '../profiles.js';
+import { MultilabelPrediction, type MultilabelPrepared, prepareMultilabel } from '../tasks/multilabel.js';
+import { RegressionPrediction, type RegressionPrepared, prepareRegression } from '../tasks/regression.js';
 
 const map = <T extends z.ZodMiniType>(v: T) => z.catchall(z.object({}, { error: 'predictions must be an object mapping modality name to its prediction' }), v);
 

@@ -4,7 +4,8 @@
  * (`--model thresholds`), and the tables of `fusion evaluate`.
  */
 import type { Profile } from '../schemas.js';
-import { MULTILABEL_RULES, type MultilabelProfile, decideMultilabel } from '../tasks/multilabel.js';
+import type { MultilabelProfile } from '../profiles.js';
+import { MULTILABEL_RULES, decideMultilabel } from '../tasks/multilabel.js';
 import { REGRESSION_RULES, decideRegression } from '../tasks/regression.js';
 import { type MultilabelArtifact, type MultilabelMetrics, compileMultilabel, fitBinaryLogistic } from './multilabel.js';
 import { type RegressionMetrics, type RidgeArtifact, compileRidge, fitRidge } from './ridge.js';

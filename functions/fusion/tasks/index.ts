@@ -8,13 +8,12 @@ import { type FieldError, FusionError, InsufficientModalitiesError, InvalidReque
 import type { DecisionObserver, FuseLimits } from '../fuse.js';
 import { compiled } from '../parse.js';
 import { type ProfileLookup, parseWith } from '../prepare.js';
-import { FusionBatch, FusionRequest, FusionResponse, LIMITS, Profile, meta } from '../schemas.js';
-import { MultilabelArtifact } from '../learned/multilabel.js';
-import { RidgeArtifact } from '../learned/ridge.js';
+import { LIMITS } from '../schemas.js';
+import type { FusionResponse, MultilabelResponse, RegressionResponse } from '../contract.js';
 import type { Strategy } from '../strategy.js';
 import { objectError } from './common.js';
-import { MULTILABEL_RULES, MultilabelItem, MultilabelProfile, MultilabelRequest, MultilabelResponse, decideMultilabel, prepareMultilabel } from './multilabel.js';
-import { REGRESSION_RULES, RegressionItem, RegressionProfile, RegressionRequest, RegressionResponse, decideRegression, prepareRegression } from './regression.js';
+import { MULTILABEL_RULES, MultilabelItem, MultilabelRequest, decideMultilabel, prepareMultilabel } from './multilabel.js';
+import { REGRESSION_RULES, RegressionItem, RegressionRequest, decideRegression, prepareRegression } from './regression.js';
 import { TASKS, type Task, tasksOf } from './task.js';
 
 export * from './task.js';
@@ -91,7 +90,8 @@ export function checkTask(strategy: Strategy, task: Task): void {
   if (!tasksOf(strategy).includes(task)) throw unsupportedTask(strategy, task);
 }
 
-const batchShape = (item: z.ZodMiniObject) => ({
+/** A batch of `item`s: its fields as defaults, and `items`. */
+export const batchShape = (item: z.ZodMiniObject) => ({
   ...item.def.shape,
   items: z
     .array(z.unknown(), { error: 'items must be an array of fusion requests' })
@@ -191,52 +191,8 @@ export function fuseTask(
   return { results };
 }
 
-export { RegressionProfile, MultilabelProfile };
-export { RegressionRequest, RegressionResponse, MultilabelRequest, MultilabelResponse };
+export { RegressionRequest, MultilabelRequest };
+export type { MultilabelResponse, RegressionResponse } from '../contract.js';
 export { RegressionPrediction } from './regression.js';
 export { MultilabelPrediction } from './multilabel.js';
 
-/**
- * A profile of any task, validated with its task's schema. Task profiles travel in the
- * `Profile` slot of a `ResolvedProfile`; only code routed by `taskOf` reads their fields.
- */
-export function parseAnyProfile(raw: unknown, at = ''): Profile {
-  const task = isObject(raw) ? raw.task : undefined;
-  if (task === 'regression') return parseWith(RegressionProfile, raw, at) as unknown as Profile;
-  if (task === 'multilabel') return parseWith(MultilabelProfile, raw, at) as unknown as Profile;
-  return parseWith(Profile, raw, at);
-}
-
-/** A learned model of any task: a ridge or per-label logistic artifact (tagged by `task`), else a classification one. */
-export function taskModelSchema(raw: unknown): z.ZodMiniType | undefined {
-  const task = isObject(raw) ? raw.task : undefined;
-  return task === 'regression' ? RidgeArtifact : task === 'multilabel' ? MultilabelArtifact : undefined;
-}
-
-const itemsField = batchShape(RegressionItem).items;
-
-/** A request of any task: one discriminated union on `task` (absent: classification). */
-export const TaskRequest = meta(z.discriminatedUnion('task', [FusionRequest, RegressionRequest, MultilabelRequest]), {
-  id: 'TaskRequest',
-  description: 'A fusion request; "task" picks its shape: classification (the default when absent), regression or multilabel.',
-});
-
-/** A regression batch: top-level fields other than `items` are defaults every item may override. */
-export const RegressionBatch = meta(z.strictObject({ ...RegressionRequest.def.shape, items: itemsField }), { id: 'RegressionBatch' });
-/** A multi-label batch: top-level fields other than `items` are defaults every item may override. */
-export const MultilabelBatch = meta(z.strictObject({ ...MultilabelRequest.def.shape, items: itemsField }), { id: 'MultilabelBatch' });
-
-/** A batch of any task: `task` at the top applies to every item. */
-export const TaskBatch = meta(
-  z.discriminatedUnion('task', [
-    FusionBatch,
-    RegressionBatch,
-    MultilabelBatch,
-  ]),
-  { id: 'TaskBatch', description: 'A batch; its "task" (default classification) applies to every item, and its other fields are defaults each item may override.' },
-);
-
-/** The answer to one request of any task. */
-export const TaskResponse = meta(z.union([FusionResponse, RegressionResponse, MultilabelResponse]), { id: 'TaskResponse' });
-/** The answer to a batch of any task. */
-export const TaskBatchResponse = z.object({ results: z.array(TaskResponse) });

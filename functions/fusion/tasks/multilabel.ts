@@ -9,11 +9,13 @@ import type { ProfileLookup, ResolvedProfile } from '../prepare.js';
 import { DecisionId, LIMITS, RequestId, meta } from '../schemas.js';
 import { loadMultilabel } from '../learned/multilabel.js';
 import {
-  MinModalities, Modalities, ModelRef, type Present, ProfileModalities, ProfileName, ProfileRef, Weights,
-  checkCount, commonResponse, layer, objectError, present, resolveProfile, shares, tail,
+  MinModalities, Modalities, type Present, ProfileRef, Weights,
+  checkCount, layer, objectError, present, resolveProfile, shares, tail,
 } from './common.js';
-import { JoinSection } from '../join/schema.js';
-import { MultilabelTraining } from './training.js';
+import type { MultilabelProfile } from '../profiles.js';
+import type { MultilabelResponse } from '../contract.js';
+
+export type { MultilabelResponse };
 
 const unit = (what: string) =>
   z
@@ -45,13 +47,14 @@ export const MultilabelPrediction = meta(
 );
 export type MultilabelPrediction = z.infer<typeof MultilabelPrediction>;
 
-const optionsShape = {
+/** The fields of a multi-label request's `options`, which a multi-label profile also carries at its top level (`profiles.ts`). */
+export const multilabelOptionsShape = {
   threshold: z.optional(unit('threshold')),
   thresholds: z.optional(meta(mapOf(unit('a threshold'), 'thresholds must be an object mapping label to a number in [0, 1]'), { description: 'Per-label thresholds (default options.threshold).' })),
   minModalities: z.optional(MinModalities),
   epsilon: z.optional(z.number().check(z.positive('epsilon must be > 0'), z.lte(0.01, 'epsilon must be at most 0.01'))),
 };
-const MultilabelOptions = z.strictObject(optionsShape, { error: objectError('options', Object.keys(optionsShape)) });
+const MultilabelOptions = z.strictObject(multilabelOptionsShape, { error: objectError('options', Object.keys(multilabelOptionsShape)) });
 type Options = z.infer<typeof MultilabelOptions>;
 
 const shape = {
@@ -87,38 +90,6 @@ export const MultilabelItem = z.strictObject(
   { error: objectError('a multi-label request', ['task', ...Object.keys(shape)]) },
 );
 type Item = z.infer<typeof MultilabelItem>;
-
-const profileShape = {
-  name: ProfileName,
-  description: z.optional(z.string({ error: 'description must be a string' })),
-  task: z.literal('multilabel'),
-  labels: Labels,
-  modalities: ProfileModalities,
-  weights: z.optional(Weights),
-  ...optionsShape,
-  model: z.optional(ModelRef),
-  training: z.optional(MultilabelTraining),
-  join: z.optional(JoinSection),
-};
-
-/** A multi-label profile: labels, expected modalities, weights, thresholds, an optional model. */
-export const MultilabelProfile = meta(z.strictObject(profileShape, { error: objectError('a multi-label profile', Object.keys(profileShape)) }), {
-  id: 'MultilabelProfile',
-});
-export type MultilabelProfile = z.infer<typeof MultilabelProfile>;
-
-/** The answer to a multi-label request. */
-export const MultilabelResponse = meta(
-  z.object({
-    task: z.literal('multilabel'),
-    strategy: z.string(),
-    scores: z.record(z.string(), z.number()),
-    labels: meta(z.array(z.string()), { description: 'The labels whose fused score reaches their threshold, in label order.' }),
-    ...commonResponse,
-  }),
-  { id: 'MultilabelResponse' },
-);
-export type MultilabelResponse = z.infer<typeof MultilabelResponse>;
 
 /** A validated multi-label request: each present modality's scores in label order. */
 export interface MultilabelPrepared extends Present {

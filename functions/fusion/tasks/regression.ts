@@ -9,11 +9,13 @@ import type { ProfileLookup, ResolvedProfile } from '../prepare.js';
 import { DecisionId, RequestId, meta } from '../schemas.js';
 import { type RidgeModel, loadRidge } from '../learned/ridge.js';
 import {
-  MinModalities, Modalities, ModelRef, type Present, ProfileModalities, ProfileName, ProfileRef, Weights,
-  checkCount, commonResponse, layer, objectError, present, resolveProfile, shares, tail,
+  MinModalities, Modalities, type Present, ProfileRef, Weights,
+  checkCount, layer, objectError, present, resolveProfile, shares, tail,
 } from './common.js';
-import { JoinSection } from '../join/schema.js';
-import { RegressionTraining } from './training.js';
+import type { RegressionProfile } from '../profiles.js';
+import type { RegressionResponse } from '../contract.js';
+
+export type { RegressionResponse };
 
 const finite = (what: string) =>
   z.number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a finite number`) });
@@ -68,34 +70,6 @@ export const RegressionItem = z.strictObject(
   { error: objectError('a regression request', ['task', ...Object.keys(shape)]) },
 );
 type Item = z.infer<typeof RegressionItem>;
-
-const profileShape = {
-  name: ProfileName,
-  description: z.optional(z.string({ error: 'description must be a string' })),
-  task: z.literal('regression'),
-  modalities: ProfileModalities,
-  weights: z.optional(Weights),
-  minModalities: z.optional(MinModalities),
-  model: z.optional(ModelRef),
-  training: z.optional(RegressionTraining),
-  join: z.optional(JoinSection),
-};
-
-/** A regression profile: expected modalities, weights and an optional ridge model. */
-export const RegressionProfile = meta(z.strictObject(profileShape, { error: objectError('a regression profile', Object.keys(profileShape)) }), {
-  id: 'RegressionProfile',
-});
-export type RegressionProfile = z.infer<typeof RegressionProfile>;
-
-/** The answer to a regression request. */
-export const RegressionResponse = meta(
-  z.object({ task: z.literal('regression'), strategy: z.string(), value: z.number(), std: z.optional(z.number()), ...commonResponse }),
-  {
-    id: 'RegressionResponse',
-    examples: [{ task: 'regression', strategy: 'average', value: 1.35, modalities: { used: ['text', 'audio', 'video'], missing: [] }, contributions: { text: 0.5, audio: 0.2, video: 0.3 } }],
-  },
-);
-export type RegressionResponse = z.infer<typeof RegressionResponse>;
 
 /** A validated regression request. */
 export interface RegressionPrepared extends Present {
