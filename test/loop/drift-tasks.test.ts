@@ -126,13 +126,18 @@ describe('a stored regression or multi-label reference is validated at load and 
   it('should name the field and the fix for each regression problem', () => {
     expect(errors(regression, { rows: 10, histograms: { c: { edges: [1], shares: [0.5, 0.5] } } })).toEqual([expect.stringMatching(/^reference\.histograms\.c: "c" is not in modalities \[a, b\]; remove it or rerun fusion train$/)]);
     expect(errors(regression, { rows: 10, histograms: { a: { edges: [2, 1], shares: [0.5, 0.2, 0.3] } } })).toEqual(['reference.histograms.a.edges.1: edges must increase strictly (1 follows 2); rerun fusion train']);
-    expect(errors(regression, { rows: 10, histograms: { a: { edges: [1, 2], shares: [0.5, 0.5] } } })).toEqual([expect.stringMatching(/^reference\.histograms\.a\.shares: has 2 shares for 2 edges; a histogram has one share per bin, edges \+ 1 .*rerun fusion train$/)]);
+    expect(errors(regression, { rows: 10, histograms: { a: { edges: [1, 2], shares: [0.5, 0.5] } } })).toEqual([expect.stringMatching(/^reference\.histograms\.a\.shares: has 2 shares for 2 edges, not one per bin \(edges \+ 1, the first and last bins open-ended\); rerun fusion train$/)]);
     expect(errors(regression, { rows: 10, histograms: { a: { edges: [1], shares: [0.5, 0.6] } } })).toEqual(['reference.histograms.a.shares: shares sum to 1.1000, not 1; rerun fusion train']);
-    expect(errors(regression, { rows: 10, histograms: { a: { edges: [1], shares: [0.5] , bins: 3 } } })[0]).toMatch(/^reference\.histograms\.a\.bins: unknown field "bins"; a histogram has only the fields edges, shares/);
+    expect(errors(regression, { rows: 10, histograms: { a: { edges: [1], shares: [0.5, 0.5], bins: 3 } } })).toEqual(['reference.histograms.a.bins: unknown field "bins"; a histogram has only the fields edges, shares; rerun fusion train']);
+    expect(errors(regression, { rows: 10, histograms: { a: [1, 2] } })).toEqual(['reference.histograms.a: each modality maps to its histogram {"edges": [...], "shares": [...]}']);
+    expect(errors(regression, { rows: 10, histograms: { a: { edges: ['x'], shares: [0.5, 0.5] } } })).toEqual(['reference.histograms.a.edges.0: an edge must be a finite number']);
   });
 
   it('should refuse another task’s reference, saying which fields this task’s has', () => {
-    expect(errors(regression, { rows: 10, shares: { a: [1] } })).toContain('reference.shares: unknown field "shares"; the reference of a regression profile has only the fields rows, histograms, createdAt; rerun fusion train to write it');
+    expect(errors(regression, { rows: 10, shares: { a: [1] } })).toEqual([
+      'reference.histograms: histograms must map each modality name to its histogram {"edges": [...], "shares": [...]}; rerun fusion train to write it',
+      'reference.shares: unknown field "shares"; the reference of a regression profile has only the fields rows, histograms, createdAt; rerun fusion train to write it',
+    ]);
     expect(errors(multilabel, { rows: 10, histograms: {} })).toContain('reference.histograms: unknown field "histograms"; the reference of a multi-label profile has only the fields rows, labelShares, createdAt; rerun fusion train to write it');
   });
 
@@ -143,7 +148,7 @@ describe('a stored regression or multi-label reference is validated at load and 
 
   it('should bound a reference: at most 99 edges a histogram and 1000 shares a modality', () => {
     expect(errors(regression, { rows: 1, histograms: { a: { edges: Array.from({ length: 100 }, (_, i) => i), shares: new Array(101).fill(0) } } }).join()).toMatch(/at most 99 edges.*at most 100 shares/);
-    expect(errors(multilabel, { rows: 1, labelShares: { a: new Array(1001).fill(0) } })[0]).toMatch(/at most 1000 shares \(one per label\)/);
+    expect(errors(multilabel, { rows: 1, labelShares: { a: new Array(1001).fill(0) } })[0]).toMatch(/^reference\.labelShares\.a: a modality has at most 1000 shares \(one label share each\)/);
   });
 });
 
