@@ -7,10 +7,19 @@
  */
 import * as z from 'zod/mini';
 import { FusionBatch, FusionRequest, decisionIdField, meta } from './schemas.js';
-import { commonResponse } from './tasks/common.js';
 import { batchShape } from './tasks/index.js';
 import { MultilabelRequest } from './tasks/multilabel.js';
 import { RegressionItem, RegressionRequest } from './tasks/regression.js';
+
+/** The fields every task's response shares. */
+const commonResponse = {
+  id: z.optional(z.union([z.string(), z.number()])),
+  modalities: z.object({ used: z.array(z.string()), missing: z.array(z.string()) }),
+  contributions: z.record(z.string(), z.number()),
+  weighted: z.optional(z.boolean()),
+  profile: z.optional(z.object({ name: z.string(), version: z.string(), stale: z.boolean() })),
+  decisionId: decisionIdField,
+};
 
 const numberMap = z.record(z.string(), z.number());
 

@@ -7,7 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { parseWith } from './prepare.js';
-import { Classes, Weights, meta, optionsShape } from './schemas.js';
+import { Classes, LIMITS, Weights, meta, optionsShape } from './schemas.js';
 import { TrainingSection } from './training.js';
 import { Calibration } from './calibration/schema.js';
 import { JoinSection } from './join/schema.js';
@@ -15,9 +15,24 @@ import { CanarySection, ShadowSection } from './loop/variant-schema.js';
 import { DriftReference, MultilabelReference, RegressionReference } from './loop/reference.js';
 import { MultilabelArtifact } from './learned/multilabel.js';
 import { RidgeArtifact } from './learned/ridge.js';
-import { MinModalities, ModelRef, ProfileModalities, ProfileName, objectError } from './tasks/common.js';
+import { MinModalities, ModalityName, objectError } from './tasks/common.js';
 import { Labels, multilabelOptionsShape } from './tasks/multilabel.js';
 import { MultilabelTraining, RegressionTraining } from './tasks/training.js';
+
+const ProfileName = z
+  .string({ error: 'name is required: the profile name, of letters, digits, ".", "_" or "-"' })
+  .check(z.regex(/^[A-Za-z0-9._-]{1,128}$/, 'name must be 1 to 128 letters, digits, ".", "_" or "-"'));
+
+const ProfileModalities = z
+  .array(ModalityName, { error: 'modalities must be an array of the expected modality names' })
+  .check(
+    z.minLength(1, 'modalities needs at least one modality name'),
+    z.maxLength(LIMITS.maxModalities, `modalities allows at most ${LIMITS.maxModalities} names`),
+  );
+
+const ModelRef = meta(z.strictObject({ key: z.string().check(z.minLength(1)), versionId: z.optional(z.string()) }), {
+  description: 'Where the learned fusion model artifact lives in the store.',
+});
 
 const description = z.optional(z.string({ error: 'description must be a string' }));
 

@@ -6,7 +6,7 @@ import { fuseAny } from '../../functions/fusion/fuse.js';
 import { DecisionLine, decisionLine } from '../../functions/fusion/loop/decision-log.js';
 import { unitHash } from '../../functions/fusion/loop/variant.js';
 import { average } from '../../functions/fusion/rules/average.js';
-import { type Decision, type RecorderConfig, assignDecisionIds, collector, flushDecisionLog, modalitySums, recordDecisions, recorderConfig } from '../../functions/loop/record.js';
+import { type Decision, type RecorderConfig, assignDecisionIds, collector, flushDecisionLog, modalitySums, newDecisionId, recordDecisions, recorderConfig, validDecisionId } from '../../functions/loop/record.js';
 import { METRIC } from '../../functions/observability.js';
 
 /** Fuses `input` with the average rule and returns its decisions with ids `d-<i>` (or the request's). */
@@ -100,6 +100,22 @@ describe('decision ids', () => {
   it('should leave the core’s answer as it was before (no decisionId without an adapter)', () => {
     const input = { classes: ['a', 'b'], predictions: { t: { probabilities: [0.3, 0.7] } }, decisionId: 'ignored-by-the-core' };
     expect(fuseAny(average, input)).not.toHaveProperty('decisionId');
+  });
+});
+
+describe('newDecisionId', () => {
+  it('should make random version-4 UUIDs: well formed, valid decision ids, all distinct over several refills of its pool', () => {
+    const ids = Array.from({ length: 5000 }, () => newDecisionId());
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(validDecisionId(id)).toBe(true);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    // Random, not a counter: the last 15 hex digits (after the variant's) are about uniform.
+    const counts = new Array<number>(16).fill(0);
+    for (const id of ids) for (const c of id.replace(/-/g, '').slice(17)) counts[parseInt(c, 16)]!++;
+    const expected = (ids.length * 15) / 16;
+    for (const n of counts) expect(Math.abs(n - expected) / expected).toBeLessThan(0.1);
   });
 });
 

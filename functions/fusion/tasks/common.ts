@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { type FieldError, InsufficientModalitiesError, InvalidRequestError, NotFoundError, joinPath } from '../errors.js';
 import type { ProfileLookup, ResolvedProfile } from '../prepare.js';
-import { LIMITS, Weights, decisionIdField, meta } from '../schemas.js';
+import { LIMITS, Weights, meta } from '../schemas.js';
 import type { Task } from './task.js';
 
 export const ModalityName = z
@@ -36,36 +36,11 @@ export const MinModalities = z
   .int({ error: 'minModalities must be a whole number' })
   .check(z.gte(1, 'minModalities must be at least 1'), z.lte(LIMITS.maxModalities, `minModalities must be at most ${LIMITS.maxModalities}`));
 
-export const ProfileName = z
-  .string({ error: 'name is required: the profile name, of letters, digits, ".", "_" or "-"' })
-  .check(z.regex(/^[A-Za-z0-9._-]{1,128}$/, 'name must be 1 to 128 letters, digits, ".", "_" or "-"'));
-
-export const ProfileModalities = z
-  .array(ModalityName, { error: 'modalities must be an array of the expected modality names' })
-  .check(
-    z.minLength(1, 'modalities needs at least one modality name'),
-    z.maxLength(LIMITS.maxModalities, `modalities allows at most ${LIMITS.maxModalities} names`),
-  );
-
-export const ModelRef = meta(z.strictObject({ key: z.string().check(z.minLength(1)), versionId: z.optional(z.string()) }), {
-  description: 'Where the learned fusion model artifact lives in the store.',
-});
-
 /** Error of a strict object: names the allowed fields when an unknown one is given. */
 export const objectError = (what: string, fields: readonly string[]) => (issue: { code?: string }) =>
   issue.code === 'unrecognized_keys' ? `${what} has only the fields ${fields.join(', ')}` : `${what} must be a JSON object`;
 
 export { Weights };
-
-/** The fields every task's response shares. */
-export const commonResponse = {
-  id: z.optional(z.union([z.string(), z.number()])),
-  modalities: z.object({ used: z.array(z.string()), missing: z.array(z.string()) }),
-  contributions: z.record(z.string(), z.number()),
-  weighted: z.optional(z.boolean()),
-  profile: z.optional(z.object({ name: z.string(), version: z.string(), stale: z.boolean() })),
-  decisionId: decisionIdField,
-};
 
 /** The fields of a task request that are layered (profile, then batch defaults, then the item). */
 export interface TaskLayer<P, O> {
