@@ -93,6 +93,10 @@ export const METRIC = {
   modalityDisagreement: 'ModalityDisagreement',
   /** Sum of the modality's contribution to the decision. */
   modalityContribution: 'ModalityContribution',
+  /** Feedback stored (`POST /v1/feedback` answered 202), per `task` (from the outcome given). */
+  feedbackAccepted: 'FeedbackAccepted',
+  /** Feedback refused, per `reason`: the problem type (invalid-request, invalid-json, unavailable, ...). */
+  feedbackRejected: 'FeedbackRejected',
   /** The drift summariser's (functions/loop/jobs.ts). */
   ...LOOP_METRIC,
 } as const;

@@ -25,9 +25,9 @@ In a versioned S3 bucket (the deployed stack's):
 promote --canary makes the profile's canary its primary: the canary's model becomes "model"
 (its strategy, if it names one, becomes the join's strategy; otherwise send requests to
 /v1/fuse/<that strategy>), and "canary" is removed. The result is validated as publish would,
-then written with If-Match on the ETag read at the start (in S3; the local store compares the
-file's hash just before writing): a change made meanwhile fails the command (exit 1) and is
-kept. Prints {"key", "model", "previousModel", "strategy", "previousEtag", "etag",
+then written with If-Match on the ETag read at the start (in S3; in the local store, a
+compare-and-swap of the file's hash under its lock file): a change made meanwhile fails the
+command (exit 1) and is kept. Prints {"key", "model", "previousModel", "strategy", "previousEtag", "etag",
 "versionId", "fraction"}.
 
 Options:

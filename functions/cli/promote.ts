@@ -3,15 +3,17 @@
  * canary's model becomes `model` (its strategy, when it names one, becomes the join's strategy
  * if the profile has a join; otherwise callers switch routes, which the output says), and
  * `canary` is removed. The result is validated as `publish` would, then written with `If-Match`
- * on the ETag read at the start, so a change made meanwhile fails the command and is kept.
+ * on the ETag read at the start (in the local store: a compare-and-swap under the profile file's
+ * lock), so a change made meanwhile fails the command and is kept.
  */
-import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { InvalidRequestError, NotFoundError, type Profile, UnavailableError } from '../fusion/index.js';
 import { isModelRef } from '../fusion/loop/variant-schema.js';
 import { putIfMatch } from '../events/conditional-put.js';
 import { provenance } from '../events/provenance.js';
-import { type Store, checkProfile } from '../store/index.js';
+import { DirectoryStore, type Store, checkProfile, profileNotFound } from '../store/index.js';
+import { etagOf, replaceFile, withFileLock } from './file-lock.js';
 import { httpStatus, unquote } from '../store/s3-read.js';
 import type { S3Target } from './profile-versions.js';
 import { checkModelInStore } from './publish.js';
@@ -75,23 +77,34 @@ export function s3Slot(t: S3Target, name: string): ProfileSlot {
 }
 
 /**
- * The slot of a profile in the local store: the ETag is the SHA-256 of the file's text, checked
- * again just before the write (a directory has no conditional write; this narrows the window).
+ * The slot of a profile in the local store: the ETag is the SHA-256 of the file's text. The write
+ * is a compare-and-swap under the file's lock (functions/cli/file-lock.ts, which `fusion publish`
+ * takes too): read the text again, compare its hash, and only then replace the file (a rename).
  */
 export function localSlot(store: Store, name: string): ProfileSlot {
+  if (!(store instanceof DirectoryStore)) throw new TypeError(`the local promotion needs the local store, not ${store.location}`);
   const key = `profiles/${name}.json`;
-  const read = async () => {
-    const text = `${JSON.stringify(await store.getJson(key), null, 2)}\n`;
-    return { text, etag: createHash('sha256').update(text).digest('hex') };
+  const text = async () => {
+    try {
+      return await readFile(store.filesOf(key).read, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw profileNotFound(name);
+      throw new UnavailableError(`Cannot read ${key} in ${store.location}: ${(e as Error).message}`, { cause: e });
+    }
   };
   return {
     key,
-    read,
-    async write(text, etag) {
-      const now = await read().catch(() => undefined);
-      if (now?.etag !== etag) return { ok: false };
-      await store.putJson(key, JSON.parse(text));
-      return { ok: true, etag: createHash('sha256').update(text).digest('hex') };
+    async read() {
+      const current = await text();
+      return { text: current.replace(/^\uFEFF/, ''), etag: etagOf(current) };
+    },
+    async write(next, etag) {
+      const file = store.filesOf(key).write;
+      return withFileLock(file, async () => {
+        if (etagOf(await text()) !== etag) return { ok: false };
+        await replaceFile(file, next);
+        return { ok: true, etag: etagOf(next) };
+      });
     },
   };
 }

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { type FieldError, InvalidRequestError, NotFoundError, type Profile, STRATEGIES, STRATEGY_NAMES, getStrategy, tasksOf } from '../fusion/index.js';
 import { isModelRef } from '../fusion/loop/variant-schema.js';
 import { joinSectionErrors } from '../fusion/join/check.js';
-import { type Store, checkModel, checkModelFits, checkProfile, createStore, modelKeyProblem } from '../store/index.js';
+import { DirectoryStore, type Store, checkModel, checkModelFits, checkProfile, createStore, modelKeyProblem } from '../store/index.js';
+import { withFileLock } from './file-lock.js';
 import { EXIT, type Io, fail, parseJson, readText, usage, parseCommand } from './io.js';
 
 export const help = `Usage: fusion publish (--profile FILE | --model FILE) [--bucket B] [--key K]
@@ -68,7 +69,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const problem = modelKeyProblem(key);
       if (problem) throw new InvalidRequestError([{ path: '--key', message: `${problem} (profiles can only name models there)` }]);
     }
-    const put = await store.putJson(key, raw);
+    // A local profile is written under its lock, so that it never lands between a promotion's compare and write.
+    const put = store instanceof DirectoryStore ? await withFileLock(store.filesOf(key).write, () => store.putJson(key, raw)) : await store.putJson(key, raw);
     io.stdout.write(`${JSON.stringify({ ...put, location: store.location }, null, 2)}\n`);
     return EXIT.ok;
   } catch (e) {

@@ -19,9 +19,10 @@ export interface Strategy {
   combine(p: Prepared, out: Float64Array): void;
   /**
    * The fused distribution alone, for a rule whose `combine` also prepares what `support` reads
-   * and can skip it (learned: no occlusion). Shadows use it; default `combine`.
+   * and can skip it (learned: no occlusion). Shadows use it; default `combine`. `model`, when
+   * given, is used in place of the profile's (a shadow's own model, loaded by the store).
    */
-  distribution?(p: Prepared, out: Float64Array): void;
+  distribution?(p: Prepared, out: Float64Array, model?: unknown): void;
   /**
    * Modality k's non-negative support for class c. `contributions` are each modality's
    * support for the chosen label divided by the total support for it.

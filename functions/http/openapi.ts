@@ -18,6 +18,7 @@ import { profileNotFound } from '../store/validate.js';
 import { ROUTES } from './routes.js';
 import { joinOperation } from '../joins/openapi.js';
 import { Feedback, FeedbackAccepted } from '../fusion/loop/feedback.js';
+import { DECISION_ID_COMPONENTS, DECISION_ID_PARAMETER, DECISION_ID_RESPONSE_HEADERS } from './openapi-decision-id.js';
 
 /** One strategy as `GET /v1/strategies` lists it. */
 export const StrategyInfo = z.object({
@@ -135,6 +136,7 @@ function fuseOperation(name: StrategyName) {
     tags: ['fusion'],
     summary: `Fuse with the ${name} rule`,
     description: `${s.description}\n\nReads: ${s.parameters.join(', ')}.${s.weighted ? '' : ' Weights do not change the result (responses say "weighted": false).'}\n\nReference: ${s.reference}.\n\nA body with "items" is a batch (at most ${LIMITS.maxBatchItems} items); its other fields are defaults each item may override.`,
+    parameters: [DECISION_ID_PARAMETER],
     requestBody: {
       required: true,
       content: {
@@ -153,6 +155,7 @@ function fuseOperation(name: StrategyName) {
     responses: {
       '200': {
         description: 'The fused decision, or `{"results": [...]}` for a batch, in item order.',
+        headers: DECISION_ID_RESPONSE_HEADERS,
         content: {
           'application/json': {
             schema: { oneOf: [ref('TaskResponse'), ref('BatchResponse')] },
@@ -253,6 +256,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       schemas: componentSchemas(),
       responses: ERRORS,
+      ...DECISION_ID_COMPONENTS,
       securitySchemes: {
         sigv4: {
           type: 'apiKey',

@@ -7,6 +7,7 @@ import { Prediction } from '../fusion/schemas.js';
 import { MultilabelPrediction } from '../fusion/tasks/multilabel.js';
 import { RegressionPrediction } from '../fusion/tasks/regression.js';
 import { JOIN_ID, JOIN_LIMITS } from '../fusion/join/schema.js';
+import { DECISION_ID_PARAMETER, DECISION_ID_RESPONSE_HEADERS } from '../http/openapi-decision-id.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 /** A JSON Schema nested in the document: the document states the dialect once. */
@@ -89,9 +90,9 @@ export function joinOperation(method: string): Record<string, unknown> {
       operationId: 'getJoin',
       tags: ['joins'],
       summary: "A join's state: pending, decided or insufficient",
-      parameters: PARAMS,
+      parameters: [...PARAMS, DECISION_ID_PARAMETER],
       responses: {
-        '200': { description: 'The pending state, or the outcome.', content: { 'application/json': { schema: { oneOf: [pending, decided, insufficient] } } } },
+        '200': { description: 'The pending state, or the outcome.', headers: DECISION_ID_RESPONSE_HEADERS, content: { 'application/json': { schema: { oneOf: [pending, decided, insufficient] } } } },
         '400': { $ref: '#/components/responses/BadRequest' },
         '404': { $ref: '#/components/responses/NotFound' },
         '503': { $ref: '#/components/responses/Unavailable' },
@@ -102,7 +103,7 @@ export function joinOperation(method: string): Record<string, unknown> {
     tags: ['joins'],
     summary: "One modality's prediction for a join",
     description: 'Opens the join on the first arrival; decides it when every modality is in, or at the deadline with the quorum. A repeated PUT with the same body is answered with the current state.',
-    parameters: [...PARAMS, MODALITY],
+    parameters: [...PARAMS, MODALITY, DECISION_ID_PARAMETER],
     requestBody: {
       required: true,
       description: "A prediction of the profile's task: classification (`probabilities`, `logits` or `label`), regression (`value`, `std`) or multi-label (`scores`).",
@@ -118,8 +119,8 @@ export function joinOperation(method: string): Record<string, unknown> {
       },
     },
     responses: {
-      '200': { description: 'This arrival completed the join (or repeats one of a decided join): the decision.', content: { 'application/json': { schema: { oneOf: [decided, insufficient] } } } },
-      '202': { description: 'The join is pending.', content: { 'application/json': { schema: pending } } },
+      '200': { description: 'This arrival completed the join (or repeats one of a decided join): the decision.', headers: DECISION_ID_RESPONSE_HEADERS, content: { 'application/json': { schema: { oneOf: [decided, insufficient] } } } },
+      '202': { description: 'The join is pending.', headers: DECISION_ID_RESPONSE_HEADERS, content: { 'application/json': { schema: pending } } },
       '400': { $ref: '#/components/responses/BadRequest' },
       '404': { $ref: '#/components/responses/NotFound' },
       '409': conflict,

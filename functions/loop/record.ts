@@ -294,6 +294,19 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((l, i) => l === b[i]);
 }
 
+/**
+ * Emits the per-{profile, modality} sums, then the request's service-wide totals of
+ * `ModalityDecisions` and `ModalityMissing` (dimension `service` only): the fast missing-rate
+ * alarm divides those over 5 minutes, since an alarm cannot sum over dimension values it does
+ * not know (the profiles and modalities).
+ */
 function emitModalityMetrics(lines: readonly DecisionLine[]): void {
-  for (const { profile, modality, values } of modalitySums(lines).values()) emitMetrics({ profile, modality }, values);
+  let decisions = 0;
+  let missing = 0;
+  for (const { profile, modality, values } of modalitySums(lines).values()) {
+    emitMetrics({ profile, modality }, values);
+    decisions += values[METRIC.modalityDecisions] ?? 0;
+    missing += values[METRIC.modalityMissing] ?? 0;
+  }
+  if (decisions > 0) emitMetrics({}, { [METRIC.modalityDecisions]: decisions, [METRIC.modalityMissing]: missing });
 }

@@ -38,6 +38,11 @@ export class DirectoryStore implements Store {
     return first;
   }
 
+  /** The file `key` is read from (the first directory holding it) and the one a write goes to. */
+  filesOf(key: string): { read: string; write: string } {
+    return { read: this.path(key, false), write: this.path(key) };
+  }
+
   async getJson(key: string): Promise<unknown> {
     const file = this.path(key, false);
     let text: string;

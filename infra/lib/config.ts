@@ -110,6 +110,8 @@ const Context = z
       .default('cron(30 0 * * ? *)'),
     loopDays: count(1, 31).default(1),
     alarmMissingRate: z.coerce.number().gt(0).lte(1).default(0.5),
+    alarmMissingSpike: z.coerce.number().gt(0).lt(1).default(0.2),
+    alarmMissingSpikeMinimum: count(1, 1_000_000).default(30),
     provisionedConcurrency: perFunction(ENTRIES, zm.int({ error: 'must be a whole number of environments' }).check(zm.gte(1, 'must be at least 1'), zm.lte(1000, 'must be at most 1000'))),
   })
   .refine((c) => c.auth !== 'jwt' || (c.jwtIssuer && c.jwtAudience?.length), {

@@ -19,6 +19,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PSI_ALERT } from '../../functions/fusion/loop/psi.js';
 import { LOOP_METRIC, PREFIX, SHADOW_FAILURES_METRIC } from '../../functions/layout.js';
+import { METRIC } from '../../functions/observability.js';
 import { acknowledge, grantPrefixes } from './access.js';
 import type { FusionConfig } from './config.js';
 import { FirehoseToBucket } from './firehose.js';
@@ -127,7 +128,7 @@ export class FusionLoop extends Construct {
 
   private addAlarms(config: FusionConfig): void {
     const action: IAlarmAction | undefined = config.alarmTopicArn ? new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn)) : undefined;
-    const add = (name: string, alarm: Pick<AlarmProps, 'alarmDescription' | 'metric' | 'threshold'>) => {
+    const add = (name: string, alarm: Pick<AlarmProps, 'alarmDescription' | 'metric' | 'threshold'> & Partial<Pick<AlarmProps, 'evaluationPeriods' | 'datapointsToAlarm'>>) => {
       const created = new Alarm(this, name, { treatMissingData: TreatMissingData.NOT_BREACHING, evaluationPeriods: 1, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD, ...alarm });
       if (action) created.addAlarmAction(action), created.addOkAction(action);
       this.alarms.push(created);
@@ -143,6 +144,22 @@ export class FusionLoop extends Construct {
       alarmDescription: `A modality was missing from more than ${config.alarmMissingRate * 100}% of a profile's decisions over the summariser's window (${LOOP_METRIC.missingRate} per profile and modality says which). Runbook: docs/operations.md#a-modality-goes-quiet`,
       metric: worst(LOOP_METRIC.maxMissingRate),
       threshold: config.alarmMissingRate,
+    });
+    // The fast one: every request's service-wide totals (functions/loop/record.ts), missing over
+    // expected modalities per 5 minutes, counted only from fusion:alarmMissingSpikeMinimum expected
+    // modalities on (a trickle of traffic is too noisy to page on), two periods in a row.
+    const total = (metricName: string) => new Metric({ namespace: config.metricsNamespace, metricName, dimensionsMap: { service: config.serviceName }, statistic: 'Sum', period: Duration.minutes(5) });
+    add('MissingRateSpike', {
+      alarmDescription: `Modalities were missing from more than ${config.alarmMissingSpike * 100}% of the modalities the decisions of every profile expected, in two 5-minute periods in a row (from ${config.alarmMissingSpikeMinimum} expected modalities per period). The ${METRIC.modalityMissing} metric per profile and modality says which. Runbook: docs/operations.md#a-modality-goes-quiet`,
+      metric: new MathExpression({
+        expression: `IF(expected >= ${config.alarmMissingSpikeMinimum}, missing / expected, 0)`,
+        usingMetrics: { missing: total(METRIC.modalityMissing), expected: total(METRIC.modalityDecisions) },
+        period: Duration.minutes(5),
+        label: 'share of expected modalities missing',
+      }),
+      threshold: config.alarmMissingSpike,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
     });
     // Shadows emit ShadowFailures per {profile, shadow}: one Metrics Insights query sums them all.
     add('ShadowFailures', {

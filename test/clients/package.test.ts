@@ -7,6 +7,7 @@ import type * as Client from '@late-fusion/client';
 import type * as Server from '../../functions/fusion/schemas.js';
 import type * as ServerProfiles from '../../functions/fusion/profiles.js';
 import type * as ServerContract from '../../functions/fusion/contract.js';
+import type * as Tasks from '../../functions/fusion/tasks/index.js';
 import { retryAfterMs, retryDelay } from '@late-fusion/client';
 import { ROOT } from './server.js';
 
@@ -20,6 +21,12 @@ describe('@late-fusion/client package', () => {
     expectTypeOf<Client.FusionResponse>().toEqualTypeOf<z.output<typeof ServerContract.FusionResponse>>();
     expectTypeOf<Client.Problem>().toEqualTypeOf<z.output<typeof ServerContract.Problem>>();
     expectTypeOf<Client.Profile>().toEqualTypeOf<z.input<typeof ServerProfiles.Profile>>();
+    expectTypeOf<Client.RegressionPrediction>().toEqualTypeOf<z.input<typeof Tasks.RegressionPrediction>>();
+    expectTypeOf<Client.MultilabelPrediction>().toEqualTypeOf<z.input<typeof Tasks.MultilabelPrediction>>();
+    expectTypeOf<Client.RegressionResponse>().toEqualTypeOf<z.output<typeof ServerContract.RegressionResponse>>();
+    expectTypeOf<Client.MultilabelResponse>().toEqualTypeOf<z.output<typeof ServerContract.MultilabelResponse>>();
+    // A join arrival is any of the three tasks' predictions, as PUT /v1/joins/... accepts.
+    expectTypeOf<Parameters<Client.Join['put']>[1]>().toEqualTypeOf<z.input<typeof Server.Prediction> | z.input<typeof Tasks.RegressionPrediction> | z.input<typeof Tasks.MultilabelPrediction>>();
   });
 
   it('should import at run time only its declared dependencies, never server code', () => {

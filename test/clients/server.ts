@@ -15,6 +15,11 @@ export const ROOT = join(import.meta.dirname, '../..');
 export const TEST_MAX_BODY_BYTES = 65_536;
 /** A profile with a `join` section, stored for the live join tests. */
 export const JOIN_PROFILE = 'sentiment-join';
+/** Regression and multi-label profiles with a `join` section, stored for the live join tests of each task. */
+export const TASK_JOIN_PROFILES = {
+  regression: { name: 'mosi-join', task: 'regression', modalities: ['text', 'audio', 'video'], weights: { text: 0.5, audio: 0.2, video: 0.3 }, join: { strategy: 'inverse-variance', windowSeconds: 30 } },
+  multilabel: { name: 'tags-join', task: 'multilabel', labels: ['person', 'dog', 'outdoor'], modalities: ['image', 'audio'], join: { strategy: 'average', windowSeconds: 30 } },
+} as const;
 
 /** A running `fusion serve`. */
 export interface ServeProcess {
@@ -25,7 +30,8 @@ export interface ServeProcess {
 
 /**
  * Starts `node bin/fusion.js serve --port 0` with a temporary store holding the `sentiment`
- * example profile and a copy of it with a `join` section, or with `storeDir` if given.
+ * example profile, a copy of it with a `join` section and the regression and multi-label join
+ * profiles, or with `storeDir` if given.
  */
 export async function startServe(storeDir?: string): Promise<ServeProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'fusion-clients-'));
@@ -33,6 +39,7 @@ export async function startServe(storeDir?: string): Promise<ServeProcess> {
   const sentiment = JSON.parse(readFileSync(join(dir, 'sentiment.json'), 'utf8')) as Record<string, unknown>;
   const withJoin = { ...sentiment, name: JOIN_PROFILE, join: { strategy: 'average', windowSeconds: 30 } };
   writeFileSync(join(dir, `${JOIN_PROFILE}.json`), JSON.stringify(withJoin));
+  for (const p of Object.values(TASK_JOIN_PROFILES)) writeFileSync(join(dir, `${p.name}.json`), JSON.stringify(p));
   const child = spawn(process.execPath, ['bin/fusion.js', 'serve', '--port', '0'], {
     cwd: ROOT,
     env: { ...process.env, FUSION_STORE_DIR: storeDir ?? dir, FUSION_MAX_BODY_BYTES: String(TEST_MAX_BODY_BYTES), POWERTOOLS_LOG_LEVEL: 'SILENT' },

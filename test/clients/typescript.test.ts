@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FusionClient, FusionProblemError, FusionTimeoutError, type FusionRequest } from '@late-fusion/client';
-import { JOIN_PROFILE, type ServeProcess, TEST_MAX_BODY_BYTES, serverHasJoins, startServe, startStub } from './server.js';
+import { FusionClient, FusionProblemError, FusionTimeoutError, type FusionRequest, type JoinPrediction, type MultilabelPrediction, type RegressionPrediction } from '@late-fusion/client';
+import { JOIN_PROFILE, TASK_JOIN_PROFILES, type ServeProcess, TEST_MAX_BODY_BYTES, serverHasJoins, startServe, startStub } from './server.js';
 
 const SENTIMENT: FusionRequest = {
   profile: 'sentiment',
@@ -96,6 +96,25 @@ describe('TypeScript client against fusion serve (npm start)', () => {
     const conflict = (await join.put('text', { label: 'negative' }).catch((e: unknown) => e)) as FusionProblemError;
     expect(conflict.status).toBe(409);
     expect(await join.get()).toEqual(waited); // the outcome never changes
+  });
+
+  // The server takes a join prediction of the profile's task; the client's types say so too.
+  const REGRESSION: Record<string, RegressionPrediction> = { text: { value: 1.8, std: 0.5 }, audio: { value: 0.9, std: 1.2 }, video: { value: 1.1, std: 0.8 } };
+  const MULTILABEL: Record<string, MultilabelPrediction> = { image: { scores: [0.9, 0.2, 0.7] }, audio: { scores: { person: 0.6, dog: 0.8, outdoor: 0.5 } } };
+  it.each([
+    ['regression', TASK_JOIN_PROFILES.regression, REGRESSION, ['value', 'std']],
+    ['multi-label', TASK_JOIN_PROFILES.multilabel, MULTILABEL, ['scores', 'labels']],
+  ] as const)('should complete a %s join with puts of that task, deciding as the synchronous route does', async (_task, profile, predictions, fields) => {
+    const c = client();
+    const join = c.join(profile.name, `ts-${profile.task}-${Date.now()}`);
+    const states = [];
+    for (const [modality, prediction] of Object.entries(predictions)) states.push(await join.put(modality, prediction satisfies JoinPrediction));
+    expect(states.map((s) => s.state)).toEqual([...Array(states.length - 1).fill('pending'), 'decided']);
+    const sync = (await c.request('POST', `/v1/fuse/${profile.join.strategy}`, { task: profile.task, profile: profile.name, predictions })).body as Record<string, unknown>;
+    const decided = (await join.wait({ timeoutMs: 5000 })) as unknown as Record<string, unknown>;
+    expect(decided).toMatchObject({ state: 'decided', task: profile.task, trigger: 'complete', decisionId: join.joinId });
+    for (const f of fields) expect(decided[f], f).toEqual(sync[f]);
+    expect(Object.keys(decided.arrivals as object).sort()).toEqual(Object.keys(predictions).sort());
   });
 });
 

@@ -98,6 +98,26 @@ describe('the loop’s alarms', () => {
     expect(resources(synth({ 'fusion:alarmMissingRate': '0.2' }).json, 'AWS::CloudWatch::Alarm').map(([, p]) => p)).toContainEqual(expect.objectContaining({ MetricName: 'MaxMissingRate', Threshold: 0.2 }));
   });
 
+  it('alarm fast on a missing-modality spike: service-wide missing over expected modalities per 5 minutes, two periods in a row', () => {
+    const spike = alarms().find((a) => String(a.AlarmDescription ?? '').startsWith('Modalities were missing'))!;
+    expect(spike).toMatchObject({ Threshold: 0.2, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+    const metrics = spike.Metrics as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown[] }; Period: number; Stat: string } }[];
+    const expression = metrics.find((m) => m.Expression)!;
+    expect(expression).toMatchObject({ Expression: 'IF(expected >= 30, missing / expected, 0)' });
+    expect(expression.ReturnData ?? true).toBe(true);
+    const inputs = Object.fromEntries(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m]));
+    expect(Object.keys(inputs).sort()).toEqual(['expected', 'missing']);
+    for (const [id, name] of [['missing', 'ModalityMissing'], ['expected', 'ModalityDecisions']] as const) {
+      expect(inputs[id]!.ReturnData).toBe(false);
+      // The totals record's dimensions exactly (service only): the per-{profile, modality} series are other metrics.
+      expect(inputs[id]!.MetricStat).toEqual({ Metric: { MetricName: name, Namespace: 'LateFusion', Dimensions: [{ Name: 'service', Value: 'late-fusion' }] }, Period: 300, Stat: 'Sum' });
+    }
+    const tuned = resources(synth({ 'fusion:alarmMissingSpike': '0.35', 'fusion:alarmMissingSpikeMinimum': '500' }).json, 'AWS::CloudWatch::Alarm').map(([, p]) => p).find((a) => String(a.AlarmDescription ?? '').startsWith('Modalities were missing'))!;
+    expect(tuned.Threshold).toBe(0.35);
+    expect(JSON.stringify(tuned.Metrics)).toContain('IF(expected >= 500, missing / expected, 0)');
+    expect(() => synth({ 'fusion:alarmMissingSpike': '1.5' })).toThrow(/fusion:alarmMissingSpike:/);
+  });
+
   it('alarm on any shadow failure, summed over every profile and shadow', () => {
     const shadow = alarms().find((a) => JSON.stringify(a.Metrics ?? '').includes('ShadowFailures'))!;
     expect(shadow).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });

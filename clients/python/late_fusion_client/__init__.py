@@ -10,7 +10,18 @@
 from .client import FusionClient, Join, retry_after_seconds, retry_delay
 from .errors import FusionProblemError, FusionTimeoutError
 from .sigv4 import sign_request
-from .types import Feedback, FeedbackAccepted, FusionRequest, FusionResponse, JoinState, Prediction, Problem
+from .types import (
+    Feedback,
+    FeedbackAccepted,
+    FusionRequest,
+    FusionResponse,
+    JoinPrediction,
+    JoinState,
+    MultilabelPrediction,
+    Prediction,
+    Problem,
+    RegressionPrediction,
+)
 
 __all__ = [
     "Feedback",
@@ -21,9 +32,12 @@ __all__ = [
     "FusionResponse",
     "FusionTimeoutError",
     "Join",
+    "JoinPrediction",
     "JoinState",
+    "MultilabelPrediction",
     "Prediction",
     "Problem",
+    "RegressionPrediction",
     "retry_after_seconds",
     "retry_delay",
     "sign_request",

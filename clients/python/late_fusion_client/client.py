@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .errors import FusionProblemError, FusionTimeoutError, to_problem
 from .sigv4 import default_credentials, have_botocore, missing_botocore, sign_request
-from .types import Feedback, FeedbackAccepted, FusionRequest, FusionResponse, JoinState, Prediction
+from .types import Feedback, FeedbackAccepted, FusionRequest, FusionResponse, JoinPrediction, JoinState
 
 RETRY_STATUSES = frozenset({429, 503})
 """Statuses worth another attempt. Any other 4xx is final."""
@@ -161,8 +161,10 @@ class Join:
         self.join_id = join_id
         self._path = f"/v1/joins/{_seg(profile)}/{_seg(join_id)}"
 
-    def put(self, modality: str, prediction: Prediction) -> JoinState:
-        """Puts one modality's prediction: "pending" (202), or "decided" when this arrival completed the join (200).
+    def put(self, modality: str, prediction: JoinPrediction) -> JoinState:
+        """Puts one modality's prediction, of the profile's task: classification (Prediction),
+        regression ({"value", "std"?}) or multi-label ({"scores"}). Answers "pending" (202), or
+        "decided" when this arrival completed the join (200).
 
         A repeat with the same body is safe; a different body, or a late modality, is a 409.
         """

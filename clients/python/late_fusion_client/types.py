@@ -16,6 +16,27 @@ class Prediction(TypedDict, total=False):
     confidence: float
 
 
+class _RegressionPredictionRequired(TypedDict):
+    value: float
+
+
+class RegressionPrediction(_RegressionPredictionRequired, total=False):
+    """One modality's regression prediction: a finite value, with an optional std > 0."""
+
+    std: float
+
+
+class MultilabelPrediction(TypedDict):
+    """One modality's multi-label prediction: a probability per label, each in [0, 1] (a list in
+    label order, or a dict keyed by label); they need not sum to 1."""
+
+    scores: Union[List[float], Dict[str, float]]
+
+
+# A join arrival: a prediction of the profile's task (classification, regression or multi-label).
+JoinPrediction = Union[Prediction, RegressionPrediction, MultilabelPrediction]
+
+
 class Options(TypedDict, total=False):
     temperatures: Dict[str, float]
     priors: List[float]
@@ -95,7 +116,8 @@ class Problem(_ProblemRequired, total=False):
 
 class JoinState(TypedDict, total=False):
     """A join, by "state": "pending" (arrived, missing, openedAt, deadline), "decided" (the
-    decision record: the fields of FusionResponse plus joinId, trigger, decidedAt, arrivals) or
+    decision record: the answer of the profile's task, classification, regression or multi-label,
+    plus joinId, trigger, decidedAt, arrivals) or
     "insufficient" (arrived, missing and a problem naming them)."""
 
     state: Literal["pending", "decided", "insufficient"]
@@ -110,9 +132,14 @@ class JoinState(TypedDict, total=False):
     arrivals: Dict[str, Dict[str, Any]]
     late: List[str]
     problem: Problem
-    label: str
+    task: Literal["regression", "multilabel"]  # absent for classification
+    label: str  # classification
     confidence: float
     probabilities: Dict[str, float]
+    value: float  # regression
+    std: float
+    scores: Dict[str, float]  # multi-label
+    labels: List[str]
     modalities: Dict[str, List[str]]
     contributions: Dict[str, float]
     decisionId: str  # a join's decision id: its joinId

@@ -11,6 +11,8 @@ from typing import Any, Dict, List, Optional, Tuple
 LIVE_URL = os.environ.get("FUSION_TEST_URL")
 HAS_JOINS = os.environ.get("FUSION_TEST_HAS_JOINS") == "1"
 JOIN_PROFILE = os.environ.get("FUSION_TEST_JOIN_PROFILE", "sentiment-join")
+# The live server's regression and multi-label join profiles, by task ({"regression": {...}, "multilabel": {...}}).
+TASK_JOINS: Dict[str, Dict[str, Any]] = json.loads(os.environ.get("FUSION_TEST_TASK_JOINS", "{}"))
 STORE_DIR = os.environ.get("FUSION_TEST_STORE_DIR")  # the live server's FUSION_STORE_DIR
 MAX_BODY = int(os.environ.get("FUSION_TEST_MAX_BODY_BYTES", "65536"))
 CREDENTIALS = {"access_key": "AKIDEXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}

@@ -8,10 +8,11 @@ import tempfile
 import time
 import unittest
 import urllib.request
+from typing import Dict, List
 
-from late_fusion_client import FusionClient, FusionProblemError
+from late_fusion_client import FusionClient, FusionProblemError, JoinPrediction
 
-from .support import CREDENTIALS, HAS_JOINS, JOIN_PROFILE, LIVE_URL, MAX_BODY, STORE_DIR, live
+from .support import CREDENTIALS, HAS_JOINS, JOIN_PROFILE, LIVE_URL, MAX_BODY, STORE_DIR, TASK_JOINS, live
 
 SENTIMENT = {
     "profile": "sentiment",
@@ -130,6 +131,26 @@ class LiveTest(unittest.TestCase):
         with self.assertRaises(FusionProblemError) as caught:
             join.put("text", {"label": "negative"})
         self.assertEqual(caught.exception.status, 409)
+
+    def _task_join(self, task: str, predictions: Dict[str, JoinPrediction], fields: List[str]) -> None:
+        profile = TASK_JOINS[task]
+        join = self.client.join(profile["name"], f"py-{task}-{time.time_ns()}")
+        states = [join.put(modality, prediction)["state"] for modality, prediction in predictions.items()]
+        self.assertEqual(states, ["pending"] * (len(predictions) - 1) + ["decided"])
+        sync = raw_fuse(profile["join"]["strategy"], {"task": task, "profile": profile["name"], "predictions": predictions})
+        decided = join.wait(timeout=5)
+        self.assertEqual((decided["state"], decided["task"], decided["trigger"], decided["decisionId"]), ("decided", task, "complete", join.join_id))
+        self.assertEqual({f: decided[f] for f in fields}, {f: sync[f] for f in fields})
+
+    @unittest.skipUnless(HAS_JOINS, "the server has no join routes yet")
+    def test_regression_join_decides_as_the_synchronous_route(self) -> None:
+        predictions: Dict[str, JoinPrediction] = {"text": {"value": 1.8, "std": 0.5}, "audio": {"value": 0.9, "std": 1.2}, "video": {"value": 1.1, "std": 0.8}}
+        self._task_join("regression", predictions, ["value", "std"])
+
+    @unittest.skipUnless(HAS_JOINS, "the server has no join routes yet")
+    def test_multilabel_join_decides_as_the_synchronous_route(self) -> None:
+        predictions: Dict[str, JoinPrediction] = {"image": {"scores": [0.9, 0.2, 0.7]}, "audio": {"scores": {"person": 0.6, "dog": 0.8, "outdoor": 0.5}}}
+        self._task_join("multilabel", predictions, ["scores", "labels"])
 
 
 @live

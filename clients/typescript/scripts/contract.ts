@@ -1,7 +1,8 @@
 /**
  * Build step: writes `src/contract.ts`, the client's request and response types, from the
- * server's zod schemas (`functions/fusion/schemas.ts`, the profile of `functions/fusion/profiles.ts` and the answers of
- * `functions/fusion/contract.ts`, the feedback schemas of
+ * server's zod schemas (`functions/fusion/schemas.ts`, the profile of `functions/fusion/profiles.ts`, the answers of
+ * `functions/fusion/contract.ts` (the regression and multi-label ones too), the regression and
+ * multi-label predictions of `functions/fusion/tasks/`, the feedback schemas of
  * `functions/fusion/loop/feedback.ts`, plus the GET answers of
  * `functions/http/openapi.ts`) through their JSON Schema. Only this script imports server code;
  * the built client has types and no runtime dependency on it.
@@ -10,8 +11,9 @@ import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import * as schemas from '../../../functions/fusion/schemas.js';
 import { Profile } from '../../../functions/fusion/profiles.js';
-import { BatchResponse, FusionResponse, Problem } from '../../../functions/fusion/contract.js';
+import { BatchResponse, FusionResponse, MultilabelResponse, Problem, RegressionResponse } from '../../../functions/fusion/contract.js';
 import { Feedback, FeedbackAccepted } from '../../../functions/fusion/loop/feedback.js';
+import { MultilabelPrediction, RegressionPrediction } from '../../../functions/fusion/tasks/index.js';
 import { Health, StrategyInfo, StrategyList } from '../../../functions/http/openapi.js';
 
 type Json = { [key: string]: unknown };
@@ -21,7 +23,7 @@ function contract(): Record<string, z.ZodType> {
   // A module namespace lists its exports alphabetically: the schemas kept elsewhere (profiles.ts,
   // contract.ts) take their places among them.
   const core = Object.fromEntries(Object.entries({ ...schemas, Profile, FusionResponse, BatchResponse, Problem }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const all: Record<string, unknown> = { ...core, StrategyInfo, StrategyList, Health, Feedback, FeedbackAccepted };
+  const all: Record<string, unknown> = { ...core, RegressionPrediction, MultilabelPrediction, RegressionResponse, MultilabelResponse, StrategyInfo, StrategyList, Health, Feedback, FeedbackAccepted };
   return Object.fromEntries(Object.entries(all).filter((e): e is [string, z.ZodType] => typeof e[1] === 'object' && e[1] !== null && '_zod' in e[1]));
 }
 

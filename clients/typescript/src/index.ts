@@ -4,7 +4,7 @@
  */
 export { FusionClient, type AuthMode, type BatchDefaults, type FusionClientOptions } from './client.js';
 export { FusionProblemError, FusionTimeoutError, type ProblemDetails } from './errors.js';
-export { Join, type JoinArrivals, type JoinDecided, type JoinInsufficient, type JoinOutcome, type JoinPending, type JoinState, type WaitOptions } from './joins.js';
+export { Join, type JoinArrivals, type JoinDecided, type JoinInsufficient, type JoinOutcome, type JoinPending, type JoinPrediction, type JoinState, type WaitOptions } from './joins.js';
 export { signRequest, type Credentials, type CredentialsSource, type RequestToSign, type SigningOptions } from './sigv4.js';
 export { retryDelay, retryAfterMs, RETRY_STATUSES } from './retry.js';
 export type * from './contract.js';

@@ -4,9 +4,15 @@
  * quorum or window. The join states follow the join routes' OpenAPI operations
  * (`functions/joins/openapi.ts`); their parts come from the server's schemas (`contract.ts`).
  */
-import type { FusionResponse, Prediction, Problem } from './contract.js';
+import type { FusionResponse, MultilabelPrediction, MultilabelResponse, Prediction, Problem, RegressionPrediction, RegressionResponse } from './contract.js';
 import { FusionProblemError, FusionTimeoutError } from './errors.js';
 import { sleep } from './retry.js';
+
+/**
+ * One modality's prediction for a join, of the profile's task: classification (`probabilities`,
+ * `logits` or `label` with `confidence`), regression (`{value, std?}`) or multi-label (`{scores}`).
+ */
+export type JoinPrediction = Prediction | RegressionPrediction | MultilabelPrediction;
 
 /** When each modality arrived, and how long after the first. */
 export type JoinArrivals = Record<string, { arrivedAt: string; latenessMs: number }>;
@@ -22,8 +28,8 @@ export interface JoinPending {
   deadline: string;
 }
 
-/** `state: "decided"`: the decision record, the usual fusion answer plus the join's own fields. */
-export type JoinDecided = FusionResponse & {
+/** `state: "decided"`: the decision record, the fusion answer of the profile's task plus the join's own fields. */
+export type JoinDecided = (FusionResponse | RegressionResponse | MultilabelResponse) & {
   state: 'decided';
   joinId: string;
   /** `complete`: every modality arrived; `window`: the deadline passed with the quorum met. */
@@ -77,11 +83,11 @@ export class Join {
   }
 
   /**
-   * Puts one modality's prediction. Resolves with the state: `pending` (202), or `decided` when
+   * Puts one modality's prediction, of the profile's task (see `JoinPrediction`). Resolves with the state: `pending` (202), or `decided` when
    * this arrival completed the join (200). A repeat with the same body is safe (it answers the
    * current state); a different body, or a modality arriving after the outcome, is a 409.
    */
-  async put(modality: string, prediction: Prediction): Promise<JoinState> {
+  async put(modality: string, prediction: JoinPrediction): Promise<JoinState> {
     return (await this.#send('PUT', `${this.#path}/${encodeURIComponent(modality)}`, prediction)).body as JoinState;
   }
 

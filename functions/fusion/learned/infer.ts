@@ -4,7 +4,6 @@ import { parseWith } from '../prepare.js';
 import type { Profile } from '../schemas.js';
 import { ModelArtifact } from './artifact.js';
 import { featurise } from './features.js';
-import { linearScores } from './logistic.js';
 import { mlpPredict } from './mlp.js';
 import { plattProbabilities } from './svm.js';
 
@@ -16,6 +15,8 @@ export interface Model {
   index: Map<string, number>;
   /** Probabilities for one feature vector (modalities in artifact order), into `out`. */
   predict(x: Float64Array, out: Float64Array): Float64Array;
+  /** `predict` of the features of distributions in artifact modality order (absent: fill), into `out`. */
+  forward(dists: (Float64Array | undefined)[], out: Float64Array): Float64Array;
   /**
    * Probabilities from distributions in artifact modality order (absent: fill) into `full`, and
    * for each present modality k, with k replaced by its fill, into `without[k]`.
@@ -66,27 +67,32 @@ function compile(artifact: ModelArtifact): Model {
   const x = new Float64Array(K * C);
   if (artifact.kind === 'mlp') {
     const predict: Model['predict'] = (features, out) => mlpPredict(artifact.params, features, out);
+    const forward: Model['forward'] = (dists, out) => predict(featurise(dists, fill, x), out);
     const occlude: Model['occlude'] = (dists, full, without) => {
-      predict(featurise(dists, fill, x), full);
+      forward(dists, full);
       for (let k = 0; k < K; k++) {
         if (!dists[k]) continue;
         const d = dists[k];
         dists[k] = undefined;
-        predict(featurise(dists, fill, x), without[k]!);
+        forward(dists, without[k]!);
         dists[k] = d;
       }
     };
-    return { artifact, fill, index, predict, checked: new WeakSet(), occlude };
+    return { artifact, fill, index, predict, forward, checked: new WeakSet(), occlude };
   }
   // Linear kinds: scores are sums of per-modality parts, so removing a modality is a subtraction.
-  const { coef, intercept } = artifact.params;
+  // The coefficients are copied once into one row-major Float64Array: the artifact's nested
+  // number arrays cost about three times as much to read in the inner loop.
+  const F = K * C;
+  const W = new Float64Array(C * F);
+  artifact.params.coef.forEach((row, c) => W.set(row, c * F));
+  const b = Float64Array.from(artifact.params.intercept);
   const platt = artifact.kind === 'linear-svm' ? artifact.params.platt : undefined;
   const link = (z: Float64Array, out: Float64Array) => (platt ? plattProbabilities(platt, z, out) : softmax(z, 1, out));
   const part = (k: number, d: Float64Array, out: Float64Array) => {
-    for (let c = 0; c < C; c++) {
-      const w = coef[c]!;
+    for (let c = 0, o = k * C; c < C; c++, o += F) {
       let s = 0;
-      for (let j = 0, o = k * C; j < C; j++) s += w[o + j]! * d[j]!;
+      for (let j = 0; j < C; j++) s += W[o + j]! * d[j]!;
       out[c] = s;
     }
     return out;
@@ -95,9 +101,43 @@ function compile(artifact: ModelArtifact): Model {
   const parts = fill.map(() => new Float64Array(C));
   const z = new Float64Array(C);
   const zk = new Float64Array(C);
-  const predict: Model['predict'] = (features, out) => link(linearScores(artifact.params, features, z), out);
+  // W·x + b, each class's sum in feature order as `linearScores` sums it (training and evaluation
+  // agree to the bit). Four classes at a time (then two, then one): one class's sum is a chain of
+  // dependent additions, and independent chains keep the FPU busy, about twice as fast.
+  const predict: Model['predict'] = (features, out) => {
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const o = c * F;
+      let s0 = b[c]!, s1 = b[c + 1]!, s2 = b[c + 2]!, s3 = b[c + 3]!;
+      for (let f = 0; f < F; f++) {
+        const v = features[f]!;
+        s0 += W[o + f]! * v;
+        s1 += W[o + F + f]! * v;
+        s2 += W[o + 2 * F + f]! * v;
+        s3 += W[o + 3 * F + f]! * v;
+      }
+      z[c] = s0, z[c + 1] = s1, z[c + 2] = s2, z[c + 3] = s3;
+    }
+    for (; c + 2 <= C; c += 2) {
+      const o = c * F;
+      let s0 = b[c]!, s1 = b[c + 1]!;
+      for (let f = 0; f < F; f++) {
+        const v = features[f]!;
+        s0 += W[o + f]! * v;
+        s1 += W[o + F + f]! * v;
+      }
+      z[c] = s0, z[c + 1] = s1;
+    }
+    if (c < C) {
+      let s = b[c]!;
+      for (let f = 0, o = c * F; f < F; f++) s += W[o + f]! * features[f]!;
+      z[c] = s;
+    }
+    return link(z, out);
+  };
+  const forward: Model['forward'] = (dists, out) => predict(featurise(dists, fill, x), out);
   const occlude: Model['occlude'] = (dists, full, without) => {
-    for (let c = 0; c < C; c++) z[c] = intercept[c]!;
+    for (let c = 0; c < C; c++) z[c] = b[c]!;
     for (let k = 0; k < K; k++) {
       const p = dists[k] ? part(k, dists[k]!, parts[k]!) : fillParts[k]!;
       for (let c = 0; c < C; c++) z[c]! += p[c]!;
@@ -109,7 +149,7 @@ function compile(artifact: ModelArtifact): Model {
       link(zk, without[k]!);
     }
   };
-  return { artifact, fill, index, predict, checked: new WeakSet(), occlude };
+  return { artifact, fill, index, predict, forward, checked: new WeakSet(), occlude };
 }
 
 /** Distributions given by modality name, placed in the artifact's modality order (absent: undefined). */
@@ -117,7 +157,7 @@ export function orderDists(
   model: Model, modalities: string[], dists: Float64Array[], skip = -1,
   ordered: (Float64Array | undefined)[] = new Array(model.fill.length),
 ): (Float64Array | undefined)[] {
-  ordered.fill(undefined);
+  for (let k = 0; k < ordered.length; k++) ordered[k] = undefined;
   for (let k = 0; k < modalities.length; k++) {
     if (k === skip) continue;
     const at = model.index.get(modalities[k]!);

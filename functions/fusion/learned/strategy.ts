@@ -1,7 +1,6 @@
 import { ModelFailureError } from '../errors.js';
 import type { Prepared } from '../prepare.js';
 import type { Strategy } from '../strategy.js';
-import { featurise } from './features.js';
 import { type Model, loadModel, orderDists } from './infer.js';
 import { profileModel } from './stored.js';
 
@@ -13,8 +12,6 @@ interface Outputs {
   full: Float64Array;
   /** By model modality: the distribution with that modality replaced by its fill vector. */
   without: Float64Array[];
-  /** The feature vector, for `distribution`. */
-  x: Float64Array;
 }
 
 const buffers = new WeakMap<Model, Outputs>();
@@ -33,7 +30,7 @@ function modelOf(p: Prepared): Model {
 function outputsOf(model: Model, C: number): Outputs {
   let o = buffers.get(model);
   if (!o)
-    buffers.set(model, (o = { ordered: new Array(model.fill.length), full: new Float64Array(C), without: model.fill.map(() => new Float64Array(C)), x: new Float64Array(model.fill.length * C) }));
+    buffers.set(model, (o = { ordered: new Array(model.fill.length), full: new Float64Array(C), without: model.fill.map(() => new Float64Array(C)) }));
   return o;
 }
 
@@ -74,10 +71,11 @@ export const learned: Strategy = {
   combine(p, out) {
     out.set(run(p).full);
   },
-  distribution(p, out) {
-    const model = modelOf(p);
+  distribution(p, out, raw) {
+    // Another model of the profile (a shadow's) is checked against the profile as the primary's is.
+    const model = raw === undefined ? modelOf(p) : loadModel(raw, p.profile?.profile);
     const o = outputsOf(model, p.classes.length);
-    model.predict(featurise(orderDists(model, p.modalities, p.dists, -1, o.ordered), model.fill, o.x), out);
+    model.forward(orderDists(model, p.modalities, p.dists, -1, o.ordered), out);
     if (!finite(out)) throw failure(p);
   },
   support(p, k, c) {

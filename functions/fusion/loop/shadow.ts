@@ -97,9 +97,12 @@ export function runShadows(p: Prepared, answer: FusionResponse, strategies: Stra
     try {
       const rule = strategies(spec.strategy);
       if (!rule) throw new Error(`strategy "${spec.strategy}" is not available here`);
-      const model = spec.model ? (p.profile!.shadowModels?.[i] ?? { error: 'its model was not loaded' }) : undefined;
+      const load = spec.model ? (p.profile!.shadowModels?.[i] ?? { error: 'its model was not loaded' }) : undefined;
+      if (load && 'error' in load) throw new Error(load.error);
       // A copy only where a rule could change it: adaptive weights are applied in place.
-      const r = fusedLabel(rule, withWeights(withModel(p.adaptive ? { ...p } : p, model), spec.weights));
+      const q = withWeights(p.adaptive ? { ...p } : p, spec.weights);
+      // A rule with `distribution` takes the shadow's model as an argument, without a copy of `q`.
+      const r = fusedLabel(rule, rule.distribution ? q : withModel(q, load), load?.model);
       out.push({ name, label: r.label, confidence: r.confidence, agree: r.label === answer.label });
     } catch (e) {
       out.push({ name, error: clip(e instanceof Error ? e.message : String(e)) });
@@ -115,10 +118,10 @@ export function runShadows(p: Prepared, answer: FusionResponse, strategies: Stra
  */
 let buffer = new Float64Array(0);
 
-function fusedLabel(rule: Strategy, prepared: Prepared): { label: string; confidence: number } {
+function fusedLabel(rule: Strategy, prepared: Prepared, model: unknown): { label: string; confidence: number } {
   const p = forStrategy(rule, prepared);
   const f = buffer.length === p.classes.length ? buffer : (buffer = new Float64Array(p.classes.length));
-  if (rule.distribution) rule.distribution(p, f);
+  if (rule.distribution) rule.distribution(p, f, model);
   else rule.combine(p, f);
   const c = chooseLabel(p, f, rule.weighted);
   if (!Number.isFinite(f[c])) throw new Error(`the ${rule.name} rule gave a non-finite answer`);
