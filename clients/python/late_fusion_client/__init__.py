@@ -3,6 +3,7 @@
     from late_fusion_client import FusionClient
     client = FusionClient("https://abc.execute-api.eu-west-1.amazonaws.com")
     client.fuse("average", {"profile": "sentiment", "predictions": {...}})
+    client.fuse("inverse-variance", {"task": "regression", "predictions": {"text": {"value": 1.8, "std": 0.5}}})
     client.join("sentiment", "clip-42").put("text", {"probabilities": [0.1, 0.2, 0.7]})
     client.feedback({"decisionId": "0f8e2c1a-...", "label": "positive", "source": "review"})
 """
@@ -17,10 +18,18 @@ from .types import (
     FusionResponse,
     JoinPrediction,
     JoinState,
+    MultilabelItem,
     MultilabelPrediction,
+    MultilabelRequest,
+    MultilabelResponse,
     Prediction,
     Problem,
+    RegressionItem,
     RegressionPrediction,
+    RegressionRequest,
+    RegressionResponse,
+    TaskRequest,
+    TaskResponse,
 )
 
 __all__ = [
@@ -34,10 +43,18 @@ __all__ = [
     "Join",
     "JoinPrediction",
     "JoinState",
+    "MultilabelItem",
     "MultilabelPrediction",
+    "MultilabelRequest",
+    "MultilabelResponse",
     "Prediction",
     "Problem",
+    "RegressionItem",
     "RegressionPrediction",
+    "RegressionRequest",
+    "RegressionResponse",
+    "TaskRequest",
+    "TaskResponse",
     "retry_after_seconds",
     "retry_delay",
     "sign_request",

@@ -10,11 +10,26 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, overload
 
 from .errors import FusionProblemError, FusionTimeoutError, to_problem
 from .sigv4 import default_credentials, have_botocore, missing_botocore, sign_request
-from .types import Feedback, FeedbackAccepted, FusionRequest, FusionResponse, JoinPrediction, JoinState
+from .types import (
+    Feedback,
+    FeedbackAccepted,
+    FusionRequest,
+    FusionResponse,
+    JoinPrediction,
+    JoinState,
+    MultilabelItem,
+    MultilabelRequest,
+    MultilabelResponse,
+    RegressionItem,
+    RegressionRequest,
+    RegressionResponse,
+    TaskRequest,
+    TaskResponse,
+)
 
 RETRY_STATUSES = frozenset({429, 503})
 """Statuses worth another attempt. Any other 4xx is final."""
@@ -85,12 +100,36 @@ class FusionClient:
         self.backoff = backoff
         self._credentials = credentials
 
-    def fuse(self, strategy: str, request: FusionRequest) -> FusionResponse:
-        """Fuses one request with a strategy (POST /v1/fuse/{strategy})."""
+    @overload
+    def fuse(self, strategy: str, request: RegressionRequest) -> RegressionResponse: ...
+    @overload
+    def fuse(self, strategy: str, request: MultilabelRequest) -> MultilabelResponse: ...
+    @overload
+    def fuse(self, strategy: str, request: FusionRequest) -> FusionResponse: ...
+
+    def fuse(self, strategy: str, request: TaskRequest) -> TaskResponse:
+        """Fuses one request with a strategy (POST /v1/fuse/{strategy}).
+
+        The request's "task" picks its shape and the answer's: none (classification) answers a
+        FusionResponse, "regression" a RegressionResponse (value, std), "multilabel" a
+        MultilabelResponse (scores, labels). The overloads give type checkers that narrowing."""
         return self.request("POST", f"/v1/fuse/{_seg(strategy)}", request)[1]
 
-    def fuse_batch(self, strategy: str, items: Sequence[FusionRequest], defaults: Optional[Dict[str, Any]] = None) -> List[FusionResponse]:
-        """Fuses up to 1000 requests in one call; defaults apply to every item that does not set them."""
+    @overload
+    def fuse_batch(self, strategy: str, items: Sequence[RegressionItem], defaults: RegressionRequest) -> List[RegressionResponse]: ...
+    @overload
+    def fuse_batch(self, strategy: str, items: Sequence[MultilabelItem], defaults: MultilabelRequest) -> List[MultilabelResponse]: ...
+    @overload
+    def fuse_batch(self, strategy: str, items: Sequence[FusionRequest], defaults: Optional[FusionRequest] = None) -> List[FusionResponse]: ...
+
+    def fuse_batch(self, strategy: str, items: Sequence[Any], defaults: Optional[Any] = None) -> List[Any]:
+        """Fuses up to 1000 requests in one call; defaults apply to every item that does not set them.
+
+        A regression or multi-label batch states its task in defaults ({"task": "regression", ...}),
+        which applies to every item, and answers that task's responses, one per item in order.
+        An invalid item rejects the whole batch: FusionProblemError (400, or 422 for too few
+        modalities) whose errors paths start with the item's index ("items.1.predictions.text.value");
+        there are no per-item errors."""
         return self.request("POST", f"/v1/fuse/{_seg(strategy)}", {**(defaults or {}), "items": list(items)})[1]["results"]
 
     def strategies(self) -> List[Dict[str, Any]]:

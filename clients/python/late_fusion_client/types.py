@@ -50,7 +50,7 @@ class FusionRequest(TypedDict, total=False):
     """One fusion request; classes and predictions may come from a stored profile."""
 
     id: Union[str, float]
-    task: str
+    task: Literal["classification"]  # the default; regression and multi-label have their own request types
     profile: str
     classes: List[str]
     modalities: List[str]
@@ -58,6 +58,66 @@ class FusionRequest(TypedDict, total=False):
     weights: Dict[str, float]
     options: Options
     decisionId: str  # your own id for this decision (1-128 of A-Z a-z 0-9 . _ : -); a retry sends the same
+
+
+class RegressionOptions(TypedDict, total=False):
+    minModalities: int
+
+
+class _RegressionFields(TypedDict, total=False):
+    id: Union[str, float]
+    profile: str
+    modalities: List[str]
+    predictions: Dict[str, RegressionPrediction]
+    weights: Dict[str, float]
+    options: RegressionOptions
+    decisionId: str
+
+
+class RegressionRequest(_RegressionFields):
+    """A regression request ("task": "regression"); also a regression batch's defaults."""
+
+    task: Literal["regression"]
+
+
+class RegressionItem(_RegressionFields, total=False):
+    """An item of a regression batch: its task, if given, is "regression"."""
+
+    task: Literal["regression"]
+
+
+class MultilabelOptions(TypedDict, total=False):
+    threshold: float
+    thresholds: Dict[str, float]  # per label (default threshold)
+    minModalities: int
+    epsilon: float
+
+
+class _MultilabelFields(TypedDict, total=False):
+    id: Union[str, float]
+    profile: str
+    labels: List[str]
+    modalities: List[str]
+    predictions: Dict[str, MultilabelPrediction]
+    weights: Dict[str, float]
+    options: MultilabelOptions
+    decisionId: str
+
+
+class MultilabelRequest(_MultilabelFields):
+    """A multi-label request ("task": "multilabel"); also a multi-label batch's defaults."""
+
+    task: Literal["multilabel"]
+
+
+class MultilabelItem(_MultilabelFields, total=False):
+    """An item of a multi-label batch: its task, if given, is "multilabel"."""
+
+    task: Literal["multilabel"]
+
+
+# A request of any task, by "task" (absent: classification), as POST /v1/fuse/{strategy} takes.
+TaskRequest = Union[FusionRequest, RegressionRequest, MultilabelRequest]
 
 
 class _ModalitiesUsed(TypedDict):
@@ -98,6 +158,46 @@ class FusionResponse(_FusionResponseRequired, total=False):
     variant: Literal["primary", "canary"]  # which model answered, when the profile names a canary
     warnings: List[ProblemField]  # parts of the request that had no effect
     decisionId: str  # this decision's id in the decision log (also the x-fusion-decision-id header)
+
+
+class _RegressionResponseRequired(TypedDict):
+    task: Literal["regression"]
+    strategy: str
+    value: float
+    modalities: _ModalitiesUsed
+    contributions: Dict[str, float]
+
+
+class RegressionResponse(_RegressionResponseRequired, total=False):
+    """The answer to a regression request: the fused value, and its std where the rule gives one."""
+
+    std: float
+    id: Union[str, float]
+    weighted: bool
+    profile: _ProfileUsed
+    decisionId: str
+
+
+class _MultilabelResponseRequired(TypedDict):
+    task: Literal["multilabel"]
+    strategy: str
+    scores: Dict[str, float]
+    labels: List[str]  # the labels whose fused score reaches their threshold, in label order
+    modalities: _ModalitiesUsed
+    contributions: Dict[str, float]
+
+
+class MultilabelResponse(_MultilabelResponseRequired, total=False):
+    """The answer to a multi-label request."""
+
+    id: Union[str, float]
+    weighted: bool
+    profile: _ProfileUsed
+    decisionId: str
+
+
+# The answer to a request of any task: its "task" says which (absent: classification).
+TaskResponse = Union[FusionResponse, RegressionResponse, MultilabelResponse]
 
 
 class _ProblemRequired(TypedDict):

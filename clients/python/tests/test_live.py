@@ -10,7 +10,17 @@ import unittest
 import urllib.request
 from typing import Dict, List
 
-from late_fusion_client import FusionClient, FusionProblemError, JoinPrediction
+from late_fusion_client import (
+    FusionClient,
+    FusionProblemError,
+    JoinPrediction,
+    MultilabelItem,
+    MultilabelRequest,
+    MultilabelResponse,
+    RegressionItem,
+    RegressionRequest,
+    RegressionResponse,
+)
 
 from .support import CREDENTIALS, HAS_JOINS, JOIN_PROFILE, LIVE_URL, MAX_BODY, STORE_DIR, TASK_JOINS, live
 
@@ -21,6 +31,14 @@ SENTIMENT = {
         "video": {"probabilities": [0.2, 0.5, 0.3]},
         "audio": {"label": "positive", "confidence": 0.6},
     },
+}
+
+
+ML_REQUEST: MultilabelRequest = {
+    "task": "multilabel",
+    "decisionId": "py-ml-1",
+    "labels": ["person", "dog", "outdoor"],
+    "predictions": {"image": {"scores": [0.9, 0.2, 0.7]}, "audio": {"scores": {"person": 0.6, "dog": 0.8, "outdoor": 0.5}}},
 }
 
 
@@ -65,6 +83,49 @@ class LiveTest(unittest.TestCase):
         self.assertEqual(without_decision_id(results[1]), without_decision_id(self.client.fuse("vote", {**items[1], "profile": "sentiment"})))
         # Item i of a batch is "<the batch's id>:<i>".
         self.assertEqual(results[1]["decisionId"], results[0]["decisionId"][:-2] + ":1")
+
+    def test_fuse_regression_equals_the_api_answer(self) -> None:
+        request: RegressionRequest = {"task": "regression", "decisionId": "py-reg-1", "predictions": {"text": {"value": 1.8, "std": 0.5}, "audio": {"value": 0.9, "std": 1.2}}}
+        answer: RegressionResponse = self.client.fuse("inverse-variance", request)
+        self.assertEqual(answer, raw_fuse("inverse-variance", request))
+        # inverse-variance: weights 1/std**2, so 4 and 1/1.44
+        self.assertAlmostEqual(answer["value"], (4 * 1.8 + 0.9 / 1.44) / (4 + 1 / 1.44), places=12)
+        self.assertAlmostEqual(answer["std"], (4 + 1 / 1.44) ** -0.5, places=12)
+        self.assertEqual((answer["task"], answer["decisionId"]), ("regression", "py-reg-1"))
+
+    def test_fuse_multilabel_equals_the_api_answer(self) -> None:
+        answer: MultilabelResponse = self.client.fuse("average", ML_REQUEST)
+        self.assertEqual(answer, raw_fuse("average", ML_REQUEST))
+        self.assertEqual(answer["scores"], {"person": 0.75, "dog": 0.5, "outdoor": 0.6})
+        self.assertEqual(answer["labels"], ["person", "dog", "outdoor"])  # each mean reaches the default threshold 0.5
+
+    def test_fuse_batch_regression_and_multilabel_with_the_task_in_defaults(self) -> None:
+        reg_items: List[RegressionItem] = [
+            {"decisionId": "py-reg-b0", "predictions": {"text": {"value": 1.8, "std": 0.5}, "audio": {"value": 0.9, "std": 1.2}}},
+            {"decisionId": "py-reg-b1", "predictions": {"text": {"value": 2}}},
+        ]
+        regs = self.client.fuse_batch("average", reg_items, {"task": "regression"})
+        self.assertEqual(regs, raw_fuse("average", {"task": "regression", "items": reg_items})["results"])
+        self.assertEqual([r["value"] for r in regs], [(1.8 + 0.9) / 2, 2])
+        ml_items: List[MultilabelItem] = [
+            {"decisionId": "py-ml-b0", "predictions": ML_REQUEST["predictions"]},
+            {"decisionId": "py-ml-b1", "predictions": {"image": {"scores": [0.1, 0.9, 0.4]}}},
+        ]
+        defaults: MultilabelRequest = {"task": "multilabel", "labels": ["person", "dog", "outdoor"]}
+        mls = self.client.fuse_batch("max", ml_items, defaults)
+        self.assertEqual(mls, raw_fuse("max", {**defaults, "items": ml_items})["results"])
+        self.assertEqual([r["labels"] for r in mls], [["person", "dog", "outdoor"], ["dog"]])
+
+    def test_a_batch_with_one_bad_item_is_rejected_whole(self) -> None:
+        items: List[RegressionItem] = [{"predictions": {"text": {"value": 1}}}, {"modalities": ["text", "audio"], "options": {"minModalities": 2}, "predictions": {"text": {"value": 1}}}]
+        with self.assertRaises(FusionProblemError) as caught:
+            self.client.fuse_batch("average", items, {"task": "regression"})
+        e = caught.exception
+        self.assertEqual((e.status, e.type, e.errors[0]["path"]), (422, "urn:problem:late-fusion:insufficient-modalities", "items.1.predictions"))
+        bad = [{"predictions": {"text": {"value": 1}}}, {"predictions": {"text": {"value": "high"}}}]
+        with self.assertRaises(FusionProblemError) as caught:
+            self.client.fuse_batch("average", bad, {"task": "regression"})  # type: ignore[arg-type]
+        self.assertEqual((caught.exception.status, [x["path"] for x in caught.exception.errors]), (400, ["items.1.predictions.text.value"]))
 
     def test_strategies_and_health(self) -> None:
         names = [s["name"] for s in self.client.strategies()]

@@ -1,5 +1,8 @@
 /** `FusionClient`: the late-fusion API as typed methods, signed, with retries. */
-import type { BatchResponse, Feedback, FeedbackAccepted, FusionBatch, FusionRequest, FusionResponse, Health, StrategyList } from './contract.js';
+import type {
+  Feedback, FeedbackAccepted, FusionBatch, FusionRequest, FusionResponse, Health, MultilabelBatch, MultilabelItem, MultilabelRequest, MultilabelResponse,
+  RegressionBatch, RegressionItem, RegressionRequest, RegressionResponse, StrategyList, TaskRequest, TaskResponse,
+} from './contract.js';
 import { FusionProblemError, toProblem } from './errors.js';
 import { Join } from './joins.js';
 import { type Backoff, DEFAULT_BACKOFF, RETRY_STATUSES, retryDelay, sleep } from './retry.js';
@@ -28,8 +31,16 @@ export interface FusionClientOptions {
   backoff?: Partial<Backoff>;
 }
 
-/** A batch's shared defaults: every field of a request, applied to each item it does not set. */
+/** A classification batch's shared defaults: every field of a request, applied to each item it does not set. */
 export type BatchDefaults = Omit<FusionBatch, 'items'>;
+/** A regression batch's shared defaults; `task: "regression"` is required (it applies to every item). */
+export type RegressionBatchDefaults = Omit<RegressionBatch, 'items'>;
+/** A multi-label batch's shared defaults; `task: "multilabel"` is required (it applies to every item). */
+export type MultilabelBatchDefaults = Omit<MultilabelBatch, 'items'>;
+/** A batch item of any task: its batch's `task` (in the defaults) says which. */
+export type TaskBatchItem = FusionRequest | RegressionItem | MultilabelItem;
+/** A batch's shared defaults, of any task. */
+export type TaskBatchDefaults = BatchDefaults | RegressionBatchDefaults | MultilabelBatchDefaults;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const EXECUTE_API = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/;
@@ -60,15 +71,33 @@ export class FusionClient {
     this.#credentials = opts.credentials;
   }
 
-  /** Fuses one request with a strategy (`POST /v1/fuse/{strategy}`). */
-  async fuse(strategy: string, request: FusionRequest): Promise<FusionResponse> {
-    return (await this.request('POST', `/v1/fuse/${encodeURIComponent(strategy)}`, request)).body as FusionResponse;
+  /**
+   * Fuses one request with a strategy (`POST /v1/fuse/{strategy}`). The request's `task` picks
+   * its shape and the answer's: classification (no `task`) answers a `FusionResponse`,
+   * `"regression"` a `RegressionResponse` (`value`, `std`), `"multilabel"` a
+   * `MultilabelResponse` (`scores`, `labels`).
+   */
+  fuse(strategy: string, request: RegressionRequest): Promise<RegressionResponse>;
+  fuse(strategy: string, request: MultilabelRequest): Promise<MultilabelResponse>;
+  fuse(strategy: string, request: FusionRequest): Promise<FusionResponse>;
+  fuse(strategy: string, request: TaskRequest): Promise<TaskResponse>;
+  async fuse(strategy: string, request: TaskRequest): Promise<TaskResponse> {
+    return (await this.request('POST', `/v1/fuse/${encodeURIComponent(strategy)}`, request)).body as TaskResponse;
   }
 
-  /** Fuses up to 1000 requests in one call; `defaults` apply to every item that does not set them. */
-  async fuseBatch(strategy: string, items: FusionRequest[], defaults: BatchDefaults = {}): Promise<FusionResponse[]> {
+  /**
+   * Fuses up to 1000 requests in one call; `defaults` apply to every item that does not set
+   * them. A regression or multi-label batch states its `task` in `defaults` (it applies to every
+   * item) and answers that task's responses, one per item in order. An invalid item rejects the
+   * whole batch: `FusionProblemError` (400, or 422 for too few modalities) whose `errors` paths
+   * start with the item's index (`items.1.predictions.text.value`); there are no per-item errors.
+   */
+  fuseBatch(strategy: string, items: RegressionItem[], defaults: RegressionBatchDefaults): Promise<RegressionResponse[]>;
+  fuseBatch(strategy: string, items: MultilabelItem[], defaults: MultilabelBatchDefaults): Promise<MultilabelResponse[]>;
+  fuseBatch(strategy: string, items: FusionRequest[], defaults?: BatchDefaults): Promise<FusionResponse[]>;
+  async fuseBatch(strategy: string, items: TaskBatchItem[], defaults: TaskBatchDefaults = {}): Promise<TaskResponse[]> {
     const res = await this.request('POST', `/v1/fuse/${encodeURIComponent(strategy)}`, { ...defaults, items });
-    return (res.body as BatchResponse).results;
+    return (res.body as { results: TaskResponse[] }).results;
   }
 
   /** The strategies the API serves, with what each reads (`GET /v1/strategies`). */
