@@ -1,8 +1,8 @@
 /**
  * Build step: writes `src/contract.ts`, the client's request and response types, from the
  * server's zod schemas (`functions/fusion/schemas.ts`, the profile of `functions/fusion/profiles.ts`, the
- * answers, the task request unions and batches of `functions/fusion/contract.ts`, the regression and
- * multi-label requests, items and predictions of `functions/fusion/tasks/`, the feedback schemas of
+ * answers and the task unions of `functions/fusion/contract.ts`, the regression and multi-label
+ * requests, batch items and predictions of `functions/fusion/tasks/`, the feedback schemas of
  * `functions/fusion/loop/feedback.ts`, plus the GET answers of
  * `functions/http/openapi.ts`) through their JSON Schema. Only this script imports server code;
  * the built client has types and no runtime dependency on it.
