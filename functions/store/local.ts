@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { FusionError, NotFoundError, type ResolvedProfile, UnavailableError } from '../fusion/index.js';
 import type { PutResult, Store } from './types.js';
-import { PROFILE_NAME, decodeJson, profileNotFound } from './names.js';
+import { PROFILE_NAME, decodeJson, loadChecks, profileNotFound } from './names.js';
 
 /** node:fs/promises on first use: a function that reads S3 never loads it (a few ms of every cold start). */
 const fs = () => import('node:fs/promises');
@@ -68,7 +68,7 @@ export class DirectoryStore implements Store {
     }
     try {
       // The checks on first use, as the S3 store's: their schemas are built then, not at init.
-      const { checkModel, checkModelFits, checkProfile, loadVariantModels } = await import('./checks.js');
+      const { checkModel, checkModelFits, checkProfile, loadVariantModels } = await loadChecks();
       const where = this.path(key, false);
       const profile = checkProfile(raw, where, key);
       const resolved: ResolvedProfile = { profile, version: 'local', stale: false };

@@ -5,6 +5,16 @@
  */
 import { InvalidRequestError, NotFoundError } from '../fusion/errors.js';
 
+let checksModule: Promise<typeof import('./checks.js')> | undefined;
+
+/**
+ * The store's checks (checks.ts), imported once on first use: their schemas are built then, not
+ * at init. The promise is kept, so later reads do not go through module resolution again.
+ */
+export function loadChecks(): Promise<typeof import('./checks.js')> {
+  return (checksModule ??= import('./checks.js'));
+}
+
 /** A stored profile's name: what `profiles/<name>.json` may hold (the schema's `name` rule). */
 export const PROFILE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 

@@ -7,10 +7,7 @@ import { ETAG, describe, httpStatus, readBody, unquote } from './s3-read.js';
 import { type S3Sdk, loadS3Sdk } from './s3-sdk.js';
 import { type StoreEvents, powertoolsEvents } from './telemetry.js';
 import type { PutResult, Store } from './types.js';
-import { PROFILE_NAME, decodeJson, profileNotFound } from './names.js';
-
-/** The checks of what the store reads, imported on first use: their schemas are built then, not at init. */
-const checks = () => import('./checks.js');
+import { PROFILE_NAME, decodeJson, loadChecks as checks, profileNotFound } from './names.js';
 
 /** Options of an {@link S3Store}; `createStore` fills them from the environment. */
 export interface S3StoreOptions {
