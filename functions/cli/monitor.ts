@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Profile, profileTask } from '../fusion/index.js';
 import { type OnlineProfile, onlineMonitor } from '../fusion/loop/online.js';
+import type { MultilabelReference, RegressionReference } from '../fusion/loop/reference.js';
 import { collect, loopLimits } from '../loop/collect.js';
 import { type LogSource, bucketSource, directorySource, sinceDate } from '../loop/logs.js';
 import { renderMonitorReport } from '../report/monitor.js';
@@ -16,9 +17,10 @@ How a deployed profile is doing, from the decision log and the label feedback, f
 online scores per strategy and per modality alone (classification: accuracy, log loss and
 calibration; regression: MAE, RMSE, R², bias, 90% interval coverage and Gaussian NLL where a
 std is logged; multi-label: micro- and macro-F1, Hamming loss, Brier score, log loss and each
-label's F1 and calibration), missing-modality rates per day, drift (classification: PSI of
-each modality's predicted-class shares against the profile's training reference, which fusion
-train stores; other tasks: label-free statistics), primary against canary, and each shadow's
+label's F1 and calibration), missing-modality rates per day, drift (PSI of each modality
+against the profile's training reference, which fusion train stores: its predicted-class
+shares, its value histogram (regression) or its positive share per label (multi-label); and
+label-free statistics), primary against canary, and each shadow's
 agreement, failures and (classification) online scores. Lines of another task and feedback
 that does not fit its decision's task are counted (otherTasks, mismatchedFeedback), never
 scored. Decisions are read from decisions/dt=YYYY-MM-DD/ and feedback from
@@ -45,9 +47,10 @@ Example:
 /** What the online evaluation needs of a profile of any task. */
 function onlineProfile(profile: Profile): OnlineProfile {
   const task = profileTask(profile);
-  const p = profile as unknown as { name: string; modalities: string[]; labels?: string[] };
-  if (task === 'regression') return { name: p.name, task, modalities: p.modalities };
-  if (task === 'multilabel') return { name: p.name, task, labels: p.labels ?? [], modalities: p.modalities };
+  const p = profile as unknown as { name: string; modalities: string[]; labels?: string[]; reference?: RegressionReference & MultilabelReference };
+  const reference = p.reference ? { reference: p.reference } : {};
+  if (task === 'regression') return { name: p.name, task, modalities: p.modalities, ...reference };
+  if (task === 'multilabel') return { name: p.name, task, labels: p.labels ?? [], modalities: p.modalities, ...reference };
   return { name: profile.name, classes: profile.classes, modalities: profile.modalities, reference: profile.reference?.shares };
 }
 

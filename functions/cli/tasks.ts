@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { type Profile, profileTask } from '../fusion/index.js';
 import { parseTaskData } from '../fusion/learned/task-data.js';
 import { type TaskEvalEntry, evaluateTask, trainTask } from '../fusion/learned/task-train.js';
+import { PREFIX } from '../layout.js';
 import { EXIT, type Io, numberOption, parseJson, readText } from './io.js';
 import { loadProfileArg } from './profile-arg.js';
 
@@ -20,7 +21,11 @@ export async function taskProfile(ref: string, io: Io): Promise<{ profile: Profi
 }
 
 /** `fusion train` on a regression (`--model ridge`) or multi-label (`--model logistic|thresholds`) profile. */
-export async function trainTaskCommand(args: { data: string; model: string; out: string; alpha?: string | undefined; C?: string | undefined }, profile: Profile, io: Io): Promise<number> {
+export async function trainTaskCommand(
+  args: { data: string; model: string; out: string; alpha?: string | undefined; C?: string | undefined; 'profile-out'?: string | undefined },
+  profile: Profile,
+  io: Io,
+): Promise<number> {
   const options = {
     model: args.model,
     alpha: numberOption(args.alpha, 'alpha', (n) => n >= 0, 'a number >= 0'),
@@ -31,9 +36,13 @@ export async function trainTaskCommand(args: { data: string; model: string; out:
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.type === 'model') {
     await writeFile(args.out, `${JSON.stringify(result.artifact, null, 2)}\n`);
-    io.stdout.write(`Trained ${result.artifact.kind} on ${result.artifact.training.rows} rows in ${seconds} s; wrote ${args.out}.\nTraining metrics:\n${lines(result.metrics)}\n`);
+    const profileOut = args['profile-out'];
+    if (profileOut) await writeFile(profileOut, `${JSON.stringify({ ...profile, model: { key: `${PREFIX.models}${basename(args.out)}` }, reference: result.reference }, null, 2)}\n`);
+    io.stdout.write(
+      `Trained ${result.artifact.kind} on ${result.artifact.training.rows} rows in ${seconds} s; wrote ${args.out}${profileOut ? ` and the profile (with its drift reference) to ${profileOut}` : ''}.\nTraining metrics:\n${lines(result.metrics)}\n`,
+    );
   } else {
-    await writeFile(args.out, `${JSON.stringify(result.profile, null, 2)}\n`);
+    await writeFile(args.out, `${JSON.stringify({ ...result.profile, reference: result.reference }, null, 2)}\n`);
     const thresholds = (result.profile as unknown as { thresholds: Record<string, number> }).thresholds;
     io.stdout.write(
       `Fitted per-label thresholds (max F1 of the average rule) in ${seconds} s; wrote the updated profile to ${args.out}.\n` +

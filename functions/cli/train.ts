@@ -16,7 +16,9 @@ Fits a learned fusion model (a meta-learner over the modalities' calibrated dist
 average rule's weights, each modality's temperature, or each modality's calibrator, from
 labelled JSONL data: one {"predictions": {...}, "label": "<class>"} a line. Prints the
 training metrics. Every profile it writes carries the drift reference ("reference": each
-modality's top-class shares on the data), which fusion monitor and the drift summariser
+modality's top-class shares on the data; for a regression profile each modality's value
+histogram over bins cut at the data's deciles; for a multi-label profile each modality's
+share of rows over each label's threshold), which fusion monitor and the drift summariser
 compare production with.
 
 Options:
@@ -105,6 +107,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return usage(`--model must be one of: ${TRAIN_KINDS.join(', ')} (a regression profile: ridge; a multi-label profile: logistic, thresholds).`, help, io);
   try {
     const task = await taskProfile(args.profile, io);
+    if (task && args['profile-out'] !== undefined && args.model === 'thresholds')
+      return usage('--profile-out goes only with a model kind (ridge, logistic); --model thresholds writes the profile to --out.', help, io);
     if (task) return await trainTaskCommand(args, task.profile, io);
   } catch (e) {
     return fail(e, io);

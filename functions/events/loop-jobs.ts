@@ -47,15 +47,18 @@ export async function dataset(event: unknown, context?: Context) {
   return summary;
 }
 
+const SHARES = new Set(['classShares', 'labelShares', 'labelPsi', 'binShares']);
+
 /** Drift summariser: per profile and modality, label-free statistics and PSI as metrics and one log line. */
 export async function drift(event: unknown, context?: Context) {
   const { bucket, prefix, run, config } = start(event, context, 'drift');
   const summary = await driftJob({ source: bucketSource(s3(), bucket, prefix), store: createStore(process.env) }, run, config);
-  // The class shares (up to 1000 a modality) stay out of the log line; the metrics carry the rest.
+  // The class, label and bin shares (up to 1000 a modality) stay out of the log line; the metrics carry the rest.
+  const brief = (s: object) => Object.fromEntries(Object.entries(s).filter(([k]) => !SHARES.has(k)));
   const profiles = Object.fromEntries(
     Object.entries(summary.profiles).map(([name, p]) => [
       name,
-      'modalities' in p ? { decisions: p.decisions, modalities: Object.fromEntries(Object.entries(p.modalities).map(([m, { classShares: _, ...s }]) => [m, s])) } : p,
+      'modalities' in p ? { decisions: p.decisions, task: p.task, modalities: Object.fromEntries(Object.entries(p.modalities).map(([m, s]) => [m, brief(s)])) } : p,
     ]),
   );
   logger.info('Drift summary', { ...summary, profiles });

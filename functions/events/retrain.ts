@@ -15,6 +15,8 @@ import { type TaskData, parseTaskData } from '../fusion/learned/task-data.js';
 import { evaluateTask } from '../fusion/learned/task-train.js';
 import { profileTask } from '../fusion/tasks/index.js';
 import { datasetReference } from '../fusion/loop/monitor.js';
+import { taskReference } from '../fusion/loop/drift-tasks.js';
+import type { MultilabelReference, RegressionReference } from '../fusion/loop/reference.js';
 import { PREFIX } from '../layout.js';
 import { emitMetrics, logger } from '../observability.js';
 import { renderReport } from '../report/index.js';
@@ -93,7 +95,7 @@ async function processRecord(record: S3EventRecord): Promise<RetrainOutcome> {
   let final: Decision & { conflict?: boolean } = decision;
   if (decision.promote) {
     // The new model's training data is also the new drift reference (fusion monitor, the summariser).
-    const updated: Profile = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) }, ...(job.reference ? { reference: job.reference(createdAt) } : {}) };
+    const updated = { ...profile, model: { key: modelKey, ...(put.VersionId ? { versionId: put.VersionId } : {}) }, ...(job.reference ? { reference: job.reference(createdAt) } : {}) };
     const Metadata = provenance('retrain', `data ${key}; model ${prefix + modelKey}; report ${at.reportDir}report.json`);
     const written = await putIfMatch(s3(), { Bucket: bucket, Key: at.profileKey, Body: `${JSON.stringify(updated, null, 2)}\n`, ContentType: 'application/json', Metadata }, profileEtag);
     if (!written.ok)
@@ -125,8 +127,8 @@ interface Job {
   retrain(current: unknown, meta: { dataSha256: string; createdAt: string }): { artifact: unknown; decision: Decision };
   evaluate(artifact: unknown, current: unknown): unknown;
   render?: (evaluation: unknown, meta: Parameters<typeof renderReport>[1]) => Promise<string>;
-  /** The drift reference of the training data (classification), stored with a promoted model. */
-  reference?: (createdAt: string) => Profile['reference'];
+  /** The drift reference of the training data (of the profile's task), stored with a promoted model. */
+  reference?: (createdAt: string) => Profile['reference'] | RegressionReference | MultilabelReference;
 }
 
 const NO_TRAINING = (name: string, example: string) =>
@@ -165,6 +167,7 @@ async function taskJob(text: string, profile: Profile, bucket: string, holdoutDi
     ...(held ? { holdout: { source: held.holdoutSource, rows: held.holdout.rows.length } } : {}),
     retrain: (current, meta) => retrainTask(data, profile, config, current, { ...meta, ...held }),
     evaluate: (artifact, current) => evaluateTask(data, [{ name: 'new model (fitted on this data)', artifact }, ...(current ? [{ name: 'current model', artifact: current }] : [])]),
+    reference: (createdAt) => taskReference(data, createdAt),
   };
 }
 

@@ -12,7 +12,7 @@ import { TrainingSection } from './training.js';
 import { Calibration } from './calibration/schema.js';
 import { JoinSection } from './join/schema.js';
 import { CanarySection, ShadowSection } from './loop/variant-schema.js';
-import { DriftReference } from './loop/reference.js';
+import { DriftReference, MultilabelReference, RegressionReference } from './loop/reference.js';
 import { multilabelModelSchemas } from './learned/multilabel.js';
 import { ridgeSchemas } from './learned/ridge.js';
 import { MinModalities, ModalityName, objectError } from './tasks/common.js';
@@ -67,6 +67,7 @@ const regressionShape = {
   model: z.optional(ModelRef),
   training: z.optional(RegressionTraining),
   join: z.optional(JoinSection),
+  reference: z.optional(RegressionReference),
 };
 
 /** A regression profile: expected modalities, weights and an optional ridge model. */
@@ -86,6 +87,7 @@ const multilabelShape = {
   model: z.optional(ModelRef),
   training: z.optional(MultilabelTraining),
   join: z.optional(JoinSection),
+  reference: z.optional(MultilabelReference),
 };
 
 /** A multi-label profile: labels, expected modalities, weights, thresholds, an optional model. */

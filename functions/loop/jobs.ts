@@ -9,6 +9,9 @@ import { FusionError, type Profile } from '../fusion/index.js';
 import { buildDataset } from '../fusion/loop/dataset.js';
 import type { DecisionLine } from '../fusion/loop/decision-log.js';
 import { type ModalityStats, modalityStats } from '../fusion/loop/monitor.js';
+import { type MultilabelModalityStats, type RegressionModalityStats, multilabelDrift, regressionDrift } from '../fusion/loop/drift-tasks.js';
+import type { MultilabelReference, RegressionReference } from '../fusion/loop/reference.js';
+import { profileTask } from '../fusion/tasks/common.js';
 import { LOOP_METRIC, PREFIX } from '../layout.js';
 import { positiveInt } from '../limits.js';
 import { emitMetrics } from '../observability.js';
@@ -77,12 +80,12 @@ const inWindow = (from: Date, to: Date) => (d: DecisionLine) => {
   return t >= from.getTime() && t < to.getTime();
 };
 
-/** A stored classification profile, or why it cannot be used. */
-async function profileOf(store: Store, name: string): Promise<Profile | string> {
+/** A stored classification profile (or of any task, with `anyTask`), or why it cannot be used. */
+async function profileOf(store: Store, name: string, anyTask = false): Promise<Profile | string> {
   try {
     const raw = await store.getJson(`${PREFIX.profiles}${name}.json`);
     const p = checkProfile(raw, `${PREFIX.profiles}${name}.json`);
-    return (p.task ?? 'classification') === 'classification' ? p : `a ${p.task} profile`;
+    return anyTask || (p.task ?? 'classification') === 'classification' ? p : `a ${p.task} profile`;
   } catch (e) {
     if (e instanceof FusionError) return e.message.slice(0, 300);
     throw e;
@@ -147,12 +150,28 @@ export async function datasetJob(
   return out;
 }
 
+/** One modality's statistics, of the profile's task. */
+export type AnyModalityStats = ModalityStats | RegressionModalityStats | MultilabelModalityStats;
+
 /** One profile's outcome of the drift summariser. */
-export type DriftOutcome = { decisions: number; modalities: Record<string, ModalityStats> } | { decisions: number; skipped: string };
+export type DriftOutcome = { decisions: number; task: string; modalities: Record<string, AnyModalityStats> } | { decisions: number; skipped: string };
+
+/** Each modality's statistics and PSI against the profile's reference, by the profile's task. */
+function driftOf(lines: DecisionLine[], profile: Profile): Record<string, AnyModalityStats> {
+  const task = profileTask(profile);
+  const view = profile as unknown as { labels?: string[]; reference?: unknown };
+  if (task === 'regression') return regressionDrift(lines, profile.modalities, view.reference as RegressionReference | undefined);
+  if (task === 'multilabel') return multilabelDrift(lines, view.labels ?? [], profile.modalities, view.reference as MultilabelReference | undefined);
+  return modalityStats(lines, profile.modalities, profile.classes, profile.reference?.shares);
+}
+
+/** The metrics of one modality's statistics: those its task has. */
+const METRIC_OF = [['psi', LOOP_METRIC.psi], ['meanConfidence', LOOP_METRIC.meanConfidence], ['disagreementRate', LOOP_METRIC.disagreementRate], ['meanContribution', LOOP_METRIC.meanContribution]] as const;
 
 /**
- * Per profile seen in the window's decisions (or configured): each modality's missing rate,
- * mean confidence, disagreement and contribution, and PSI against the profile's reference,
+ * Per profile seen in the window's decisions (or configured), of any task: each modality's
+ * missing rate, mean confidence and disagreement (classification and multi-label), mean
+ * contribution, and PSI against the profile's reference (drift-tasks.ts for regression and multi-label),
  * emitted as metrics per {profile, modality}; then the worst PSI and missing rate over all of
  * them (dimension `service` only), which the alarms watch.
  */
@@ -176,23 +195,23 @@ export async function driftJob(deps: { source: LogSource; store: Store }, run: S
   let maxMissingRate: number | null = null;
   for (const name of names) {
     const lines = byProfile.get(name)!;
-    const profile = await profileOf(deps.store, name);
+    const profile = await profileOf(deps.store, name, true);
     if (typeof profile === 'string') {
       profiles[name] = { decisions: lines.length, skipped: profile };
       continue;
     }
-    const stats = modalityStats(lines, profile.modalities, profile.classes, profile.reference?.shares);
+    const stats = driftOf(lines, profile);
     for (const [modality, s] of Object.entries(stats)) {
       const values: Partial<Record<(typeof LOOP_METRIC)[keyof typeof LOOP_METRIC], number>> = { [LOOP_METRIC.missingRate]: s.missingRate };
-      if (s.psi !== undefined) values[LOOP_METRIC.psi] = s.psi;
-      if (s.meanConfidence !== null) values[LOOP_METRIC.meanConfidence] = s.meanConfidence;
-      if (s.disagreementRate !== null) values[LOOP_METRIC.disagreementRate] = s.disagreementRate;
-      if (s.meanContribution !== null) values[LOOP_METRIC.meanContribution] = s.meanContribution;
+      for (const [key, metric] of METRIC_OF) {
+        const v = (s as unknown as Record<string, unknown>)[key];
+        if (typeof v === 'number') values[metric] = v;
+      }
       emitMetrics({ profile: name, modality }, values);
       if (s.psi !== undefined) maxPsi = Math.max(maxPsi ?? 0, s.psi);
       maxMissingRate = Math.max(maxMissingRate ?? 0, s.missingRate);
     }
-    profiles[name] = { decisions: lines.length, modalities: stats };
+    profiles[name] = { decisions: lines.length, task: profileTask(profile), modalities: stats };
   }
   const worst: Partial<Record<(typeof LOOP_METRIC)[keyof typeof LOOP_METRIC], number>> = {};
   if (maxPsi !== null) worst[LOOP_METRIC.maxPsi] = maxPsi;

@@ -8,6 +8,7 @@ import type { EvalEntry } from '../fusion/learned/evaluate.js';
 import type { MultilabelCharts, MultilabelScore, MultilabelSummary } from '../fusion/loop/online-multilabel.js';
 import type { RegressionCharts, RegressionScore, RegressionSummary } from '../fusion/loop/online-regression.js';
 import type { OnlineSummary } from '../fusion/loop/online.js';
+import { PSI_ALERT } from '../fusion/loop/psi.js';
 import { entryLabel, perClassSpec, pointSpec, reliabilitySpec } from './charts.js';
 import { toSvg } from './render.js';
 import { escape, perClassTables } from './tables.js';
@@ -132,17 +133,45 @@ export async function multilabelSections(s: MultilabelSummary, charts: Multilabe
   ];
 }
 
-/** The drift section of a regression or multi-label profile: label-free statistics (no PSI: these profiles have no training reference). */
-export function taskDriftSection(s: RegressionSummary | MultilabelSummary): string {
-  const intro = `<p>Label-free statistics of each modality over the period. ${s.task === 'regression' ? 'Regression' : 'Multi-label'} profiles carry no training reference, so there is no PSI; watch the missing rate, and a modality's values moving away from the answer.</p>`;
+/** PSI per modality against the reference, with the alert line at 0.2. */
+export function driftSpec(s: { drift: Record<string, { psi?: number }> }): TopLevelSpec {
+  const values = Object.entries(s.drift).flatMap(([modality, d]) => (d.psi === undefined ? [] : [{ modality, psi: d.psi }]));
+  return {
+    $schema: SCHEMA,
+    title: `PSI against the training reference (alert above ${PSI_ALERT})`,
+    width: 400,
+    height: { step: 20 },
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'bar', color: '#1f5f99' },
+        encoding: { y: { field: 'modality', type: 'nominal', title: null }, x: { field: 'psi', type: 'quantitative', title: 'PSI' }, tooltip: [{ field: 'modality' }, { field: 'psi', format: '.4f' }] },
+      },
+      { data: { values: [{ alert: PSI_ALERT }] }, mark: { type: 'rule', color: '#a3401c', strokeWidth: 2 }, encoding: { x: { field: 'alert', type: 'quantitative' } } },
+    ],
+  };
+}
+
+/** The drift section of a regression or multi-label profile: PSI against the training reference when the profile has one, and the label-free statistics. */
+export async function taskDriftSection(s: RegressionSummary | MultilabelSummary): Promise<string> {
+  const hasPsi = Object.values(s.drift).some((d) => d.psi !== undefined);
+  const chart = hasPsi ? `<figure>${await toSvg(driftSpec(s))}</figure>` : '';
+  const what = s.task === 'regression' ? "value histogram (bins cut at the training deciles)" : 'positive share per label (the mean over labels of each label\'s two-bin PSI)';
+  const intro = `<p>Population stability index of each modality's ${what} against the profile's training reference (written by <code>fusion train</code>): below 0.1 no shift, 0.1 to 0.2 moderate, above ${PSI_ALERT} significant.${
+    hasPsi ? '' : ' The profile has no reference; train it with <code>fusion train</code> (or let retraining promote a model) to get one.'
+  } Then the label-free statistics of each modality over the period.</p>`;
+  const status = (d: { drift?: boolean }) => (d.drift === undefined ? '–' : d.drift ? '<strong>drift</strong>' : 'stable');
   if (s.task === 'regression')
-    return `<section id="drift"><h2>Drift</h2>${intro}${table(
-      ['modality', 'missing rate', 'mean value', 'mean std', 'mean |value − answer|', 'mean contribution'],
-      Object.entries(s.drift).map(([m, d]) => [m, num(d.missingRate, 3), num(d.meanValue), num(d.meanStd), num(d.meanAbsDeviation), num(d.meanContribution, 3)]),
+    return `<section id="drift"><h2>Drift</h2>${intro}${chart}${table(
+      ['modality', 'PSI', 'status', 'missing rate', 'mean value', 'mean std', 'mean |value − answer|', 'mean contribution'],
+      Object.entries(s.drift).map(([m, d]) => [m, num(d.psi), status(d), num(d.missingRate, 3), num(d.meanValue), num(d.meanStd), num(d.meanAbsDeviation), num(d.meanContribution, 3)]),
     )}</section>`;
   const labels = Object.keys(Object.values(s.drift)[0]?.labelShares ?? {});
-  return `<section id="drift"><h2>Drift</h2>${intro}${table(
-    ['modality', 'missing rate', 'mean confidence', 'disagreement', 'mean contribution', ...labels.map((l) => `share ${l}`)],
-    Object.entries(s.drift).map(([m, d]) => [m, num(d.missingRate, 3), num(d.meanConfidence, 3), num(d.disagreementRate, 3), num(d.meanContribution, 3), ...labels.map((l) => num(d.labelShares[l], 3))]),
-  )}</section>`;
+  const perLabel = hasPsi
+    ? `<p>PSI of each label's positive share:</p>${table(['modality', ...labels], Object.entries(s.drift).map(([m, d]) => [m, ...labels.map((l) => num(d.labelPsi?.[l]))]))}`
+    : '';
+  return `<section id="drift"><h2>Drift</h2>${intro}${chart}${table(
+    ['modality', 'PSI', 'status', 'missing rate', 'mean confidence', 'disagreement', 'mean contribution', ...labels.map((l) => `share ${l}`)],
+    Object.entries(s.drift).map(([m, d]) => [m, num(d.psi), status(d), num(d.missingRate, 3), num(d.meanConfidence, 3), num(d.disagreementRate, 3), num(d.meanContribution, 3), ...labels.map((l) => num(d.labelShares[l], 3))]),
+  )}${perLabel}</section>`;
 }

@@ -8,7 +8,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ClassificationSummary, OnlineResult, OnlineSummary } from '../fusion/loop/online.js';
 import { PSI_ALERT } from '../fusion/loop/psi.js';
 import { renderReport, reportPage } from './html.js';
-import { SCORE_COLUMNS, multilabelSections, num, regressionSections, scoreCells, table, taskDriftSection } from './monitor-tasks.js';
+import { SCORE_COLUMNS, driftSpec, multilabelSections, num, regressionSections, scoreCells, table, taskDriftSection } from './monitor-tasks.js';
+
+export { driftSpec } from './monitor-tasks.js';
 import { toSvg } from './render.js';
 import { escape } from './tables.js';
 
@@ -30,25 +32,6 @@ export function missingSpec(s: OnlineSummary): TopLevelSpec {
       color: { field: 'modality', type: 'nominal', legend: { orient: 'bottom', direction: 'horizontal', title: null } },
       tooltip: [{ field: 'day' }, { field: 'modality' }, { field: 'rate', format: '.3f' }],
     },
-  };
-}
-
-/** PSI per modality against the reference, with the alert line at 0.2. */
-export function driftSpec(s: ClassificationSummary): TopLevelSpec {
-  const values = Object.entries(s.drift).flatMap(([modality, d]) => (d.psi === undefined ? [] : [{ modality, psi: d.psi }]));
-  return {
-    $schema: SCHEMA,
-    title: `PSI against the training reference (alert above ${PSI_ALERT})`,
-    width: 400,
-    height: { step: 20 },
-    layer: [
-      {
-        data: { values },
-        mark: { type: 'bar', color: '#1f5f99' },
-        encoding: { y: { field: 'modality', type: 'nominal', title: null }, x: { field: 'psi', type: 'quantitative', title: 'PSI' }, tooltip: [{ field: 'modality' }, { field: 'psi', format: '.4f' }] },
-      },
-      { data: { values: [{ alert: PSI_ALERT }] }, mark: { type: 'rule', color: '#a3401c', strokeWidth: 2 }, encoding: { x: { field: 'alert', type: 'quantitative' } } },
-    ],
   };
 }
 

@@ -6,7 +6,7 @@
 import { type FieldError, InvalidRequestError, fieldErrors } from '../fusion/errors.js';
 import { ModelArtifact } from '../fusion/learned/artifact.js';
 import { joinSectionErrors } from '../fusion/join/check.js';
-import { referenceErrors } from '../fusion/loop/reference.js';
+import { type MultilabelReference, type RegressionReference, multilabelReferenceErrors, referenceErrors, regressionReferenceErrors } from '../fusion/loop/reference.js';
 import { Profile, parseAnyProfile, taskModelSchema } from '../fusion/profiles.js';
 import { profileTask } from '../fusion/tasks/common.js';
 import { isModelRef } from '../fusion/loop/variant-schema.js';
@@ -142,6 +142,9 @@ function checkTaskProfile(raw: unknown, where: string, key?: string): Profile {
   const keyProblem = profile.model && modelKeyProblem(profile.model.key);
   if (keyProblem) errors.push({ path: 'model.key', message: keyProblem });
   errors.push(...joinSectionErrors(profile));
+  const reference = (profile as unknown as { reference?: RegressionReference | MultilabelReference }).reference;
+  if (reference && 'histograms' in reference) errors.push(...regressionReferenceErrors(reference, profile.modalities));
+  if (reference && 'labelShares' in reference) errors.push(...multilabelReferenceErrors(reference, profile.modalities, labels ?? []));
   if (errors.length) throw invalid(where, 'profile', errors);
   return profile;
 }

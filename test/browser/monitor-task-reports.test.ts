@@ -22,8 +22,11 @@ beforeAll(async () => {
   }
   await mkdir(join(dir, 'feedback', `dt=${log.today}`), { recursive: true });
   await writeFile(join(dir, 'feedback', `dt=${log.today}`, 'local.jsonl'), log.jsonl([...log.regressionFeedback, ...log.multilabelFeedback]));
-  await writeFile(join(dir, 'prices.json'), JSON.stringify(log.regressionProfile));
-  await writeFile(join(dir, 'tags.json'), JSON.stringify(log.multilabelProfile));
+  // Drift references: a's values (9, 4, 18, 1, 7) fall as in training; b's (11, 6, −1, 7) give
+  // shares 0.25, 0.5, 0.25 against 0.5, 0.25, 0.25: PSI 0.5·ln 2. img's label shares are as in training.
+  const histogram = (shares: number[]) => ({ edges: [5, 10], shares });
+  await writeFile(join(dir, 'prices.json'), JSON.stringify({ ...log.regressionProfile, reference: { rows: 10, histograms: { a: histogram([0.4, 0.4, 0.2]), b: histogram([0.5, 0.25, 0.25]) } } }));
+  await writeFile(join(dir, 'tags.json'), JSON.stringify({ ...log.multilabelProfile, reference: { rows: 10, labelShares: { img: [0.6, 0.2, 0.2] } } }));
   for (const name of ['prices', 'tags']) {
     const io = captureIo();
     const code = await main(['monitor', '--profile', name, '--since', '2d', '--report', join(dir, name)], { ...io.io, env: { PATH: process.env.PATH, FUSION_STORE_DIR: dir } });
@@ -66,6 +69,14 @@ describe('the monitoring report of a regression profile', () => {
     expect(await section('online').textContent()).toContain('1 classification decisions logged under this profile name');
   });
 
+  it('should chart PSI per modality against the training reference and flag the drifted one', async () => {
+    await open('prices');
+    expect(await section('drift').locator('figure svg').count()).toBe(1);
+    const cells = async (m: string) => (await section('drift').locator('tbody tr', { has: page.locator(`th:text-is("${m}")`) }).first().locator('td').allTextContents()).slice(0, 2);
+    expect(await cells('a')).toEqual(['0.0000', 'stable']);
+    expect(await cells('b')).toEqual([(0.5 * Math.log(2)).toFixed(4), 'drift']);
+  });
+
   it('should pass axe-core with no serious or critical violations, and fit 1,000 px and a phone', () => accessibleAndFitting('regression'));
 });
 
@@ -81,6 +92,13 @@ describe('the monitoring report of a multi-label profile', () => {
     const svg = await section('reliability').locator('svg').textContent();
     for (const panel of ['average: cat', 'average: dog', 'average: sun']) expect(svg).toContain(panel);
     expect(await section('reliability').locator('tbody tr').first().textContent()).toBe('average0.1670.3000.467') // cat (0.1 + 0.1 + 0.3) / 3, dog (0.2 + 0.3 + 0.4) / 3, sun (0.6 + 0.6 + 0.2) / 3;
+  });
+
+  it('should show PSI for a modality with a reference and a dash for one without', async () => {
+    await open('tags');
+    const first = async (m: string) => (await section('drift').locator('tbody tr', { has: page.locator(`th:text-is("${m}")`) }).first().locator('td').allTextContents()).slice(0, 2);
+    expect(await first('img')).toEqual(['0.0000', 'stable']);
+    expect(await first('txt')).toEqual(['–', '–']);
   });
 
   it('should pass axe-core with no serious or critical violations, and fit 1,000 px and a phone', () => accessibleAndFitting('multilabel'));

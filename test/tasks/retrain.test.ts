@@ -59,6 +59,9 @@ describe('S3-triggered retraining of a regression profile (ridge, guarded by squ
     const artifact = await getJson(outcome.modelKey!);
     const cli = trainTask(train, profile, { model: 'ridge', alpha: 1 });
     expect(artifact.params).toEqual((cli as Json).artifact.params);
+    // The promoted model's data is the new drift reference: each modality's decile histogram, as fusion train writes it.
+    expect(Object.keys(stored.reference.histograms)).toEqual(['body', 'serum', 'bmi']);
+    expect(stored.reference).toEqual({ ...cli.reference, createdAt: stored.reference.createdAt });
     const request = { task: 'regression', profile: 'diabetes-3view', predictions: { body: { value: 150 }, serum: { value: 170 } } };
     const answer = fuse('learned', request, () => ({ profile: stored, model: artifact })) as Json;
     expect(answer).toMatchObject({ task: 'regression', strategy: 'learned' });
@@ -91,6 +94,11 @@ describe('S3-triggered retraining of a multi-label profile (per-label logistic, 
     expect(report.decision).toMatchObject({ loss: 'mean per-label log loss', folds: 3, rows: 300 });
     expect(report.decision.holdout.candidateLoss).toBeLessThan(Math.LN2);
     expect(await getJson(first.modelKey!)).toMatchObject({ task: 'multilabel', kind: 'logistic', labels: profile.labels });
+    const { reference } = await getJson('profiles/tags-3view.json');
+    const cli = trainTask(lines('tags-3view/train.jsonl', 0, 300).join('\n'), profile, { model: 'logistic' });
+    expect(reference).toEqual({ ...cli.reference, createdAt: reference.createdAt });
+    expect(reference.rows).toBe(300);
+    expect(Object.keys(reference.labelShares)).toEqual(['image', 'audio', 'text']);
 
     const inverted = lines('tags-3view/train.jsonl', 0, 300).map((l) => {
       const row = JSON.parse(l);

@@ -13,6 +13,8 @@ import { type MultilabelData, type RegressionData, type TaskData, parseTaskData 
 import { averagePrecision, bestThreshold, multilabelMetrics, regressionMetrics } from './task-metrics.js';
 import { sha256 } from './train.js';
 import { InvalidRequestError } from '../errors.js';
+import { taskReference } from '../loop/drift-tasks.js';
+import type { MultilabelReference, RegressionReference } from '../loop/reference.js';
 
 /** What `fusion train` fits for a regression or multi-label profile. */
 export const TASK_TRAIN_KINDS = { regression: ['ridge'], multilabel: ['logistic', 'thresholds'] } as const;
@@ -26,9 +28,11 @@ export interface TaskTrainOptions {
   createdAt?: string;
 }
 
-export type TaskTrainResult =
+/** What was trained, with the data's drift reference (each modality's value histogram or positive share per label). */
+export type TaskTrainResult = (
   | { type: 'model'; artifact: RidgeArtifact | MultilabelArtifact; metrics: RegressionMetrics | MultilabelMetrics }
-  | { type: 'profile'; profile: Profile; metrics: MultilabelMetrics; before: MultilabelMetrics };
+  | { type: 'profile'; profile: Profile; metrics: MultilabelMetrics; before: MultilabelMetrics }
+) & { reference: RegressionReference | MultilabelReference };
 
 /** Each modality's mean over the rows where it is present. */
 function meanFill<T>(rows: { names: string[] }[], modalities: string[], get: (row: number, k: number) => T, L: number, add: (acc: Float64Array, v: T) => void): Float64Array[] {
@@ -54,7 +58,7 @@ export function trainTask(text: string, profile: Profile, options: TaskTrainOpti
   const training = (opts: Record<string, unknown>) => ({ rows: data.rows.length, createdAt, dataSha256: sha256(text), options: opts });
   if (data.task === 'regression') {
     const artifact = fitRidgeModel(data, options.alpha ?? 1, training);
-    return { type: 'model', artifact, metrics: artifact.training.metrics };
+    return { type: 'model', artifact, metrics: artifact.training.metrics, reference: taskReference(data, createdAt) };
   }
   if (options.model === 'thresholds') {
     const scores = ruleScores(data, 'average');
@@ -62,10 +66,11 @@ export function trainTask(text: string, profile: Profile, options: TaskTrainOpti
     const before = multilabelMetrics(scores, data.targets, data.rows[0]!.thresholds);
     const updated = { ...data.profile, minModalities: (profile as unknown as MultilabelProfile).minModalities, thresholds: Object.fromEntries(data.profile.labels.map((l, i) => [l, thresholds[i]!])) };
     if (updated.minModalities === undefined) delete updated.minModalities;
-    return { type: 'profile', profile: updated as unknown as Profile, metrics: multilabelMetrics(scores, data.targets, thresholds), before };
+    // The new thresholds decide which labels each modality logs over them: the reference uses them too.
+    return { type: 'profile', profile: updated as unknown as Profile, metrics: multilabelMetrics(scores, data.targets, thresholds), before, reference: taskReference(data, createdAt, thresholds) };
   }
   const artifact = fitMultilabelModel(data, options.C ?? 1, training);
-  return { type: 'model', artifact, metrics: artifact.training.metrics };
+  return { type: 'model', artifact, metrics: artifact.training.metrics, reference: taskReference(data, createdAt) };
 }
 
 function fitRidgeModel(data: RegressionData, alpha: number, training: (o: Record<string, unknown>) => Omit<RidgeArtifact['training'], 'metrics'>): RidgeArtifact {

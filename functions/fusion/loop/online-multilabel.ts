@@ -7,12 +7,16 @@
  */
 import { multilabelMetrics } from '../learned/task-metrics.js';
 import type { DecisionLine } from './decision-log.js';
+import { type MultilabelModalityStats, multilabelDrift } from './drift-tasks.js';
 import type { FeedbackLine } from './feedback.js';
+import type { MultilabelReference } from './reference.js';
 import { Groups, type ShadowCounts, type SummaryBase, joinLog, missingByDay, shadowCounts, variantCounts } from './online-join.js';
 
 /** Equal-width bins of a label's reliability curve. */
 export const LABEL_BINS = 10;
 const CLIP = 1e-15;
+
+export type { MultilabelModalityStats } from './drift-tasks.js';
 
 /** What a multi-label profile says about the decisions being scored. */
 export interface MultilabelProfileView {
@@ -20,6 +24,8 @@ export interface MultilabelProfileView {
   task: 'multilabel';
   labels: readonly string[];
   modalities: readonly string[];
+  /** The profile's drift reference (positive share per label), for PSI. */
+  reference?: MultilabelReference;
 }
 
 /** One label's scores; `ece` from the fused scores (null for a modality alone). */
@@ -44,18 +50,6 @@ export interface MultilabelScore {
   /** Mean over rows and labels of the binary log loss, scores clipped to [1e-15, 1 − 1e-15]; null without scores. */
   logLoss: number | null;
   perLabel: Record<string, LabelScore>;
-}
-
-/** Label-free statistics of one modality over the period. */
-export interface MultilabelModalityStats {
-  decisions: number;
-  missingRate: number;
-  meanConfidence: number | null;
-  /** Mean share of labels on which the modality's set and the answer's differ. */
-  disagreementRate: number | null;
-  meanContribution: number | null;
-  /** Share of its decisions in which it put each label over its threshold. */
-  labelShares: Record<string, number>;
 }
 
 /** The JSON summary of `fusion monitor` on a multi-label profile. */
@@ -184,27 +178,7 @@ export function multilabelMonitor(decisions: readonly DecisionLine[], feedback: 
     }
   }
   const scores = (g: Map<string, Sets>) => Object.fromEntries([...g].map(([k, v]) => [k, v.summary()!]));
-  const drift: Record<string, MultilabelModalityStats> = {};
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-  for (const m of profile.modalities) {
-    const present = lines.filter((d) => d.modalities[m]);
-    const shares = new Float64Array(L);
-    const differ: number[] = [];
-    for (const d of present) {
-      const own = new Set(d.modalities[m]!.labels);
-      const answer = new Set(d.output.labels);
-      for (const l of own) if (index.has(l)) shares[index.get(l)!]!++;
-      differ.push(profile.labels.filter((l) => own.has(l) !== answer.has(l)).length / (L || 1));
-    }
-    drift[m] = {
-      decisions: lines.length,
-      missingRate: lines.length ? (lines.length - present.length) / lines.length : 0,
-      meanConfidence: mean(present.map((d) => d.modalities[m]!.confidence)),
-      disagreementRate: mean(differ),
-      meanContribution: mean(present.map((d) => d.modalities[m]!.contribution)),
-      labelShares: Object.fromEntries(profile.labels.map((l, i) => [l, present.length ? shares[i]! / present.length : 0])),
-    };
-  }
+  const drift = multilabelDrift(lines, profile.labels, profile.modalities, profile.reference);
   const counts = variantCounts(lines);
   const summary: MultilabelSummary = {
     profile: profile.name,

@@ -6,7 +6,9 @@
  */
 import { regressionMetrics } from '../learned/task-metrics.js';
 import type { DecisionLine } from './decision-log.js';
+import { type RegressionModalityStats, regressionDrift } from './drift-tasks.js';
 import type { FeedbackLine } from './feedback.js';
+import type { RegressionReference } from './reference.js';
 import { Groups, type ShadowCounts, type SummaryBase, joinLog, missingByDay, shadowCounts, variantCounts } from './online-join.js';
 
 /** The standard normal's 95th percentile: value ± Z90·std is the central 90% interval. */
@@ -14,11 +16,15 @@ export const Z90 = 1.6448536269514722;
 /** At most this many (actual, predicted) points per source go to the report's chart. */
 export const MAX_POINTS = 500;
 
+export type { RegressionModalityStats } from './drift-tasks.js';
+
 /** What a regression profile says about the decisions being scored. */
 export interface RegressionProfileView {
   name: string;
   task: 'regression';
   modalities: readonly string[];
+  /** The profile's drift reference (value histograms), for PSI. */
+  reference?: RegressionReference;
 }
 
 /** Online scores of one source of values. */
@@ -36,17 +42,6 @@ export interface RegressionScore {
   coverage90: number | null;
   /** Mean Gaussian negative log-likelihood of the true value over those rows; null without any. */
   nll: number | null;
-}
-
-/** Label-free statistics of one modality over the period. */
-export interface RegressionModalityStats {
-  decisions: number;
-  missingRate: number;
-  meanValue: number | null;
-  meanStd: number | null;
-  /** Mean |modality value − the decision's value|: how far it sits from the answer. */
-  meanAbsDeviation: number | null;
-  meanContribution: number | null;
 }
 
 /** The JSON summary of `fusion monitor` on a regression profile. */
@@ -98,8 +93,6 @@ class Values {
   }
 }
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-
 /** Scores the regression decisions of `profile` against the `value` feedback. */
 export function regressionMonitor(decisions: readonly DecisionLine[], feedback: Iterable<FeedbackLine>, profile: RegressionProfileView): { summary: RegressionSummary; charts: RegressionCharts } {
   const { joined, otherTasks, mismatchedFeedback } = joinLog(decisions, feedback, profile.name, 'regression');
@@ -117,19 +110,7 @@ export function regressionMonitor(decisions: readonly DecisionLine[], feedback: 
     for (const [m, s] of Object.entries(d.modalities)) if (profile.modalities.includes(m)) modalities.at(m).add(s.value, y, s.std);
   }
   const scores = (g: Map<string, Values>) => Object.fromEntries([...g].map(([k, v]) => [k, v.summary()!]));
-  const drift: Record<string, RegressionModalityStats> = {};
-  for (const m of profile.modalities) {
-    const present = lines.filter((d) => d.modalities[m]);
-    const s = present.map((d) => d.modalities[m]!);
-    drift[m] = {
-      decisions: lines.length,
-      missingRate: lines.length ? (lines.length - present.length) / lines.length : 0,
-      meanValue: mean(s.map((x) => x.value)),
-      meanStd: mean(s.flatMap((x) => (x.std === undefined ? [] : [x.std]))),
-      meanAbsDeviation: mean(present.map((d) => Math.abs(d.modalities[m]!.value - d.output.value))),
-      meanContribution: mean(s.map((x) => x.contribution)),
-    };
-  }
+  const drift = regressionDrift(lines, profile.modalities, profile.reference);
   const counts = variantCounts(lines);
   const summary: RegressionSummary = {
     profile: profile.name,
