@@ -6,12 +6,13 @@
  */
 import * as z from 'zod/mini';
 import { FusionError, type Profile } from '../fusion/index.js';
-import { buildDataset } from '../fusion/loop/dataset.js';
+import { type ClassificationTrainingLine, type MultilabelTrainingLine, type TrainingLine, buildDataset } from '../fusion/loop/dataset.js';
 import type { DecisionLine } from '../fusion/loop/decision-log.js';
 import { type ModalityStats, modalityStats } from '../fusion/loop/monitor.js';
 import { type MultilabelModalityStats, type RegressionModalityStats, multilabelDrift, regressionDrift } from '../fusion/loop/drift-tasks.js';
 import type { MultilabelReference, RegressionReference } from '../fusion/loop/reference.js';
 import { profileTask } from '../fusion/tasks/common.js';
+import type { Task } from '../fusion/tasks/task.js';
 import { LOOP_METRIC, PREFIX } from '../layout.js';
 import { positiveInt } from '../limits.js';
 import { emitMetrics } from '../observability.js';
@@ -80,12 +81,11 @@ const inWindow = (from: Date, to: Date) => (d: DecisionLine) => {
   return t >= from.getTime() && t < to.getTime();
 };
 
-/** A stored classification profile (or of any task, with `anyTask`), or why it cannot be used. */
-async function profileOf(store: Store, name: string, anyTask = false): Promise<Profile | string> {
+/** A stored profile, or why it cannot be used. */
+async function profileOf(store: Store, name: string): Promise<Profile | string> {
   try {
     const raw = await store.getJson(`${PREFIX.profiles}${name}.json`);
-    const p = checkProfile(raw, `${PREFIX.profiles}${name}.json`);
-    return anyTask || (p.task ?? 'classification') === 'classification' ? p : `a ${p.task} profile`;
+    return checkProfile(raw, `${PREFIX.profiles}${name}.json`);
   } catch (e) {
     if (e instanceof FusionError) return e.message.slice(0, 300);
     throw e;
@@ -103,12 +103,23 @@ export interface JobSummary<T> {
 }
 
 /** One profile's outcome of the dataset job. */
-export type DatasetOutcome = ReturnType<typeof buildDataset>['report'] & { unknownLabels: number; key?: string; skipped?: string };
+export type DatasetOutcome = ReturnType<typeof buildDataset>['report'] & { task: Task; unknownLabels: number; key?: string; skipped?: string };
+
+/** The outcomes a profile knows, or undefined when every outcome of its task fits (regression). */
+function knownOutcomes(profile: Profile, task: Task): ((l: TrainingLine) => boolean) | undefined {
+  if (task === 'classification') return (l) => profile.classes.includes((l as ClassificationTrainingLine).label);
+  if (task === 'multilabel') {
+    const labels = new Set((profile as unknown as { labels?: string[] }).labels ?? []);
+    return (l) => (l as MultilabelTrainingLine).labels.every((x) => labels.has(x));
+  }
+  return undefined;
+}
 
 /**
- * For each profile (configured, or every stored profile with a `training` section): its
- * decisions of the window joined with their feedback, written to
- * `training/<profile>/<YYYY-MM-DD>.jsonl` when there are at least `minRows` labelled lines.
+ * For each profile (configured, or every stored profile with a `training` section), of any
+ * task: its decisions of the window joined with their feedback, in the lines its task's
+ * retraining reads, written to `training/<profile>/<YYYY-MM-DD>.jsonl` when there are at least
+ * `minRows` labelled lines.
  */
 export async function datasetJob(
   deps: { source: LogSource; store: Store; put(key: string, body: string): Promise<void> },
@@ -135,10 +146,12 @@ export async function datasetJob(
       out.profiles[name] = { skipped: 'no "training" section: retraining would reject the file (name it in FUSION_LOOP_PROFILES to write it anyway)' };
       continue;
     }
-    const built = buildDataset(read.decisions, read.feedback, name);
-    // A label that is not one of the profile's classes would make retraining reject the whole file.
-    const lines = built.lines.filter((l) => profile.classes.includes(l.label));
-    const report = { ...built.report, labelled: lines.length, unknownLabels: built.lines.length - lines.length };
+    const task = profileTask(profile);
+    const built = buildDataset(read.decisions, read.feedback, name, task);
+    // A class or label the profile lacks would make retraining reject the whole file.
+    const known = knownOutcomes(profile, task);
+    const lines = known ? built.lines.filter(known) : built.lines;
+    const report = { ...built.report, task, labelled: lines.length, unknownLabels: built.lines.length - lines.length };
     if (lines.length < config.minRows) {
       out.profiles[name] = { ...report, skipped: `${lines.length} labelled lines, fewer than FUSION_DATASET_MIN_ROWS (${config.minRows})` };
       continue;
@@ -195,7 +208,7 @@ export async function driftJob(deps: { source: LogSource; store: Store }, run: S
   let maxMissingRate: number | null = null;
   for (const name of names) {
     const lines = byProfile.get(name)!;
-    const profile = await profileOf(deps.store, name, true);
+    const profile = await profileOf(deps.store, name);
     if (typeof profile === 'string') {
       profiles[name] = { decisions: lines.length, skipped: profile };
       continue;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildDataset } from '../../functions/fusion/loop/dataset.js';
+import { type ClassificationTrainingLine, buildDataset } from '../../functions/fusion/loop/dataset.js';
 import { type ClassificationDecision, DecisionLine, decisionLine } from '../../functions/fusion/loop/decision-log.js';
 import { Feedback, type FeedbackLine, feedbackLine } from '../../functions/fusion/loop/feedback.js';
 import { PSI_ALERT, histogram, psi } from '../../functions/fusion/loop/psi.js';
@@ -111,14 +111,15 @@ describe('dataset from decisions and feedback', () => {
       fb({ decisionId: 'nope', label: 'pos' }), // orphan
       fb({ decisionId: 'd6', label: 'pos' }), // another profile's: neither used nor orphan
     ];
-    const { lines, report } = buildDataset(decisions, feedback, 'p');
-    expect(lines.map((l) => [l.id, l.label])).toEqual([
+    const { task, lines, report } = buildDataset(decisions, feedback, 'p');
+    expect(task).toBe('classification');
+    expect((lines as ClassificationTrainingLine[]).map((l) => [l.id, l.label])).toEqual([
       ['d1', 'pos'],
       ['d2', 'neg'],
       ['d5', 'neg'],
     ]);
     expect(lines[0]!.predictions).toEqual({ text: { probabilities: [0.2, 0.8] }, audio: { label: 'neg', confidence: 0.9 } });
-    expect(report).toEqual({ decisions: 5, labelled: 3, unlabelled: 1, orphanLabels: 1, withoutInputs: 1, duplicates: 1, conflicts: 1, repeatedDecisions: 1 });
+    expect(report).toEqual({ decisions: 5, labelled: 3, unlabelled: 1, orphanLabels: 1, withoutInputs: 1, duplicates: 1, conflicts: 1, repeatedDecisions: 1, mismatched: 0, otherTask: 0 });
   });
 });
 

@@ -28,6 +28,19 @@ export interface SummaryBase {
   missingByDay: { day: string; decisions: number; missingRate: Record<string, number> }[];
 }
 
+/**
+ * A task's summary: its scores `S` per strategy, per modality alone and per variant (primary,
+ * canary: decisions, and scores once some are labelled), its shadows `Sh`, and its label-free
+ * statistics `D` per modality over the whole period (with PSI against the reference).
+ */
+export interface ScoredSummary<S, D, Sh = ShadowCounts> extends SummaryBase {
+  byStrategy: Record<string, S>;
+  byModality: Record<string, S>;
+  byVariant: Record<string, Partial<S> & { decisions: number }>;
+  shadows: Record<string, Sh>;
+  drift: Record<string, D>;
+}
+
 /** A shadow's label-free counts: how often it ran, failed, and (where the line says) agreed with the answer. */
 export interface ShadowCounts {
   decisions: number;

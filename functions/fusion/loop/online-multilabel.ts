@@ -10,7 +10,7 @@ import type { DecisionLine } from './decision-log.js';
 import { type MultilabelModalityStats, multilabelDrift } from './drift-tasks.js';
 import type { FeedbackLine } from './feedback.js';
 import type { MultilabelReference } from './reference.js';
-import { Groups, type ShadowCounts, type SummaryBase, joinLog, missingByDay, shadowCounts, variantCounts } from './online-join.js';
+import { Groups, type ScoredSummary, joinLog, missingByDay, shadowCounts, variantCounts } from './online-join.js';
 
 /** Equal-width bins of a label's reliability curve. */
 export const LABEL_BINS = 10;
@@ -53,13 +53,8 @@ export interface MultilabelScore {
 }
 
 /** The JSON summary of `fusion monitor` on a multi-label profile. */
-export interface MultilabelSummary extends SummaryBase {
+export interface MultilabelSummary extends ScoredSummary<MultilabelScore, MultilabelModalityStats> {
   task: 'multilabel';
-  byStrategy: Record<string, MultilabelScore>;
-  byModality: Record<string, MultilabelScore>;
-  byVariant: Record<string, Partial<MultilabelScore> & { decisions: number }>;
-  shadows: Record<string, ShadowCounts>;
-  drift: Record<string, MultilabelModalityStats>;
 }
 
 /** One reliability bin of one label of one strategy: mean score against the share of true rows. */

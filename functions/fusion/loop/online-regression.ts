@@ -9,7 +9,7 @@ import type { DecisionLine } from './decision-log.js';
 import { type RegressionModalityStats, regressionDrift } from './drift-tasks.js';
 import type { FeedbackLine } from './feedback.js';
 import type { RegressionReference } from './reference.js';
-import { Groups, type ShadowCounts, type SummaryBase, joinLog, missingByDay, shadowCounts, variantCounts } from './online-join.js';
+import { Groups, type ScoredSummary, joinLog, missingByDay, shadowCounts, variantCounts } from './online-join.js';
 
 /** The standard normal's 95th percentile: value ± Z90·std is the central 90% interval. */
 export const Z90 = 1.6448536269514722;
@@ -45,13 +45,8 @@ export interface RegressionScore {
 }
 
 /** The JSON summary of `fusion monitor` on a regression profile. */
-export interface RegressionSummary extends SummaryBase {
+export interface RegressionSummary extends ScoredSummary<RegressionScore, RegressionModalityStats> {
   task: 'regression';
-  byStrategy: Record<string, RegressionScore>;
-  byModality: Record<string, RegressionScore>;
-  byVariant: Record<string, Partial<RegressionScore> & { decisions: number }>;
-  shadows: Record<string, ShadowCounts>;
-  drift: Record<string, RegressionModalityStats>;
 }
 
 /** Predicted against actual values for the report, at most `MAX_POINTS` per source (evenly spaced). */

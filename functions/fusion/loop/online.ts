@@ -16,7 +16,7 @@ import { score } from '../learned/metrics.js';
 import type { DecisionLine } from './decision-log.js';
 import type { FeedbackLine } from './feedback.js';
 import { type ModalityStats, modalityStats } from './monitor.js';
-import { Groups, type ShadowCounts, type SummaryBase, joinLog, missingByDay, shadowCounts, variantCounts } from './online-join.js';
+import { Groups, type ScoredSummary, type ShadowCounts, joinLog, missingByDay, shadowCounts, variantCounts } from './online-join.js';
 import { type MultilabelCharts, type MultilabelProfileView, type MultilabelSummary, multilabelMonitor } from './online-multilabel.js';
 import { type RegressionCharts, type RegressionProfileView, type RegressionSummary, regressionMonitor } from './online-regression.js';
 
@@ -47,15 +47,8 @@ export interface OnlineScore {
 }
 
 /** The JSON summary of `fusion monitor` on a classification profile. */
-export interface ClassificationSummary extends SummaryBase {
+export interface ClassificationSummary extends ScoredSummary<OnlineScore, ModalityStats, Partial<OnlineScore> & ShadowCounts> {
   task: 'classification';
-  byStrategy: Record<string, OnlineScore>;
-  byModality: Record<string, OnlineScore>;
-  /** Primary and canary: decisions, and their scores once some are labelled. */
-  byVariant: Record<string, Partial<OnlineScore> & { decisions: number }>;
-  shadows: Record<string, Partial<OnlineScore> & ShadowCounts>;
-  /** Label-free statistics per modality over the whole period, with PSI against the reference. */
-  drift: Record<string, ModalityStats>;
 }
 
 /** The JSON summary of `fusion monitor` (and what the report shows), by task. */
