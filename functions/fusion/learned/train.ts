@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Profile } from '../schemas.js';
 import { fitCalibration } from '../calibration/fit.js';
 import type { Calibration, CalibrationMethod } from '../calibration/schema.js';
@@ -6,6 +5,7 @@ import { calibrate } from '../calibration/apply.js';
 import { MODEL_KINDS, type ModelArtifact, type ModelKind } from './artifact.js';
 import { type Dataset, parseDataset, stratifiedFolds } from './data.js';
 import { datasetReference } from '../loop/monitor.js';
+import { sha256 } from './sha256.js';
 import type { DriftReference } from '../loop/reference.js';
 import { type DropoutOptions, designMatrix, meanFill } from './features.js';
 import { averageScore, fitTemperatures, fitWeights } from './fitted.js';
@@ -61,9 +61,7 @@ const SVM_FOLDS = 5;
 const VALIDATION_FRACTION = 0.1;
 
 /** SHA-256 of the training data, recorded in artifacts. */
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export { sha256 };
 
 /**
  * Trains from JSONL text and a profile: a model artifact for logistic / linear-svm / mlp, or an
