@@ -1,10 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { buildDataset } from '../fusion/loop/dataset.js';
 import { TASKS, type Task } from '../fusion/tasks/task.js';
-import { LOCAL_STORE_DIR } from '../store/index.js';
-import { s3Client } from '../store/s3-client.js';
-import { type LogSource, type ReadStats, bucketSource, directorySource, readDecisions, readFeedback, sinceDate } from '../loop/logs.js';
+import { type ReadStats, readDecisions, readFeedback, sinceDate } from '../loop/logs.js';
 import { EXIT, type Io, fail, parseCommand, usage } from './io.js';
+import { logSource } from './log-source.js';
 
 export const help = `Usage: fusion dataset --profile P [--since 7d] [--bucket B] [--task T] [--out FILE]
 
@@ -51,9 +50,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const task = args.task as Task | undefined;
   if (task !== undefined && !TASKS.includes(task)) return usage(`--task must be one of ${TASKS.join(', ')} (got "${args.task}").`, help, io);
   const bucket = args.bucket ?? io.env.FUSION_BUCKET;
-  const source: LogSource = bucket
-    ? bucketSource(s3Client(io.env, 10_000), bucket, io.env.FUSION_PREFIX ?? '')
-    : directorySource(io.env.FUSION_STORE_DIR ?? LOCAL_STORE_DIR);
+  const { source } = logSource(io.env, bucket);
   try {
     const stats: ReadStats = { files: 0, lines: 0, invalid: 0 };
     const decisions = [];

@@ -4,11 +4,10 @@ import { type Profile, profileTask } from '../fusion/index.js';
 import { type OnlineProfile, onlineMonitor } from '../fusion/loop/online.js';
 import type { MultilabelReference, RegressionReference } from '../fusion/loop/reference.js';
 import { collect, loopLimits } from '../loop/collect.js';
-import { type LogSource, bucketSource, directorySource, sinceDate } from '../loop/logs.js';
+import { sinceDate } from '../loop/logs.js';
 import { renderMonitorReport } from '../report/monitor.js';
-import { LOCAL_STORE_DIR } from '../store/index.js';
-import { s3Client } from '../store/s3-client.js';
 import { EXIT, type Io, fail, parseCommand, usage } from './io.js';
+import { logSource } from './log-source.js';
 import { loadProfileArg } from './profile-arg.js';
 
 export const help = `Usage: fusion monitor --profile P [--since 7d] [--bucket B] [--report DIR]
@@ -68,8 +67,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!since) return usage(`--since must be like 7d, 12h or 2026-11-24 (got "${args.since}").`, help, io);
   const bucket = args.bucket ?? io.env.FUSION_BUCKET;
   const env = bucket ? { ...io.env, FUSION_BUCKET: bucket } : io.env;
-  const source: LogSource = bucket ? bucketSource(s3Client(env, 10_000), bucket, env.FUSION_PREFIX ?? '') : directorySource(env.FUSION_STORE_DIR ?? LOCAL_STORE_DIR);
-  const where = bucket ? `s3://${bucket}/${env.FUSION_PREFIX ?? ''}` : `${env.FUSION_STORE_DIR ?? LOCAL_STORE_DIR}/`;
+  const { source, where } = logSource(env, bucket);
   try {
     const { profile } = await loadProfileArg(args.profile, { ...io, env });
     const read = await collect(source, since, loopLimits(env), (d) => d.profile?.name === profile.name);
